@@ -13,11 +13,12 @@
 #                                (default: the one linux-image-amd64 depends on)
 set -euo pipefail
 
-# Bump when the cache layout or the initramfs changes; test/lab/vm.ts expects the same value.
+# Bump when the cache layout or the initramfs changes. test/lab/vm.ts expects the same value.
 readonly LAB_FORMAT=1
 readonly CACHE=${NETLINK_EXPORTER_LAB_CACHE:-/var/cache/netlink-exporter-lab}
 # Host tools: qemu and busybox run the VM. The guest runs the host's ip, tc, devlink, genl,
-# ipvsadm, wg and ethtool over the shared root. gcc, make and binutils build netdevsim.
+# ipvsadm, wg and ethtool over the shared root. make, binutils and the gcc the kernel was built
+# with (installed later, once the headers name it) build netdevsim.
 readonly HOST_PACKAGES=(
   qemu-system-x86 busybox-static iproute2 ipvsadm wireguard-tools ethtool
   make binutils xz-utils zstd
@@ -79,7 +80,7 @@ kernel_package() {
   echo "$package"
 }
 
-# Downloads each package named after the folder $1 unless a .deb of it is already there.
+# Downloads the packages $2... into the folder $1, skipping those with a .deb already there.
 download_debs() {
   local dir=$1 package
   shift
@@ -100,7 +101,7 @@ deb_of() {
   compgen -G "$1/${2}_*.deb" | head -n 1
 }
 
-# busybox insmod reads only uncompressed modules; Debian 6.12 kernels ship .ko.xz.
+# busybox insmod reads only uncompressed modules, but Debian 6.12 kernels ship .ko.xz.
 decompress_modules() {
   local modules=$1
   find "$modules" -name '*.ko.xz' -print0 | xargs -0 -r -n 64 -P "$(nproc)" xz -d -f
@@ -162,7 +163,7 @@ module_closure() {
   for dependency in ${line#*:}; do echo "$dependency"; done
 }
 
-# The initramfs holds static busybox, the 9p and overlay modules and an /init that mounts the
+# The initramfs contains static busybox, the 9p and overlay modules and an /init that mounts the
 # job folder (a 9p share with tag "job") and hands over to the job's stage2.sh, which
 # test/lab/vm.ts writes for each run.
 build_initramfs() {
