@@ -4,7 +4,10 @@
 import type { CollectorName } from '../collectors/names.js';
 import type { LogFormat, LogLevel } from '../log.js';
 
-/** A host and port to listen on; `host` is an IPv4 or IPv6 literal or a host name. */
+/**
+ * A host and port to listen on. `host` is an IPv4 or IPv6 literal (without brackets), a host
+ * name, or empty for every local address (`:port`).
+ */
 export interface ListenAddress {
   readonly host: string;
   readonly port: number;
