@@ -37,10 +37,9 @@ export class AttrCursor {
     const remaining = this.end - this.pos;
     // NB: fewer than 4 bytes left can only be alignment padding after the last attribute.
     if (remaining < NLA_HDRLEN) return false;
-    const len = this.bigEndian ? this.buf.readUInt16BE(this.pos) : this.buf.readUInt16LE(this.pos);
-    const rawType = this.bigEndian
-      ? this.buf.readUInt16BE(this.pos + 2)
-      : this.buf.readUInt16LE(this.pos + 2);
+    // NB: the attribute header is in host byte order even where the payload is big-endian.
+    const len = this.buf.readUInt16LE(this.pos);
+    const rawType = this.buf.readUInt16LE(this.pos + 2);
     if (len < NLA_HDRLEN || len > remaining) {
       throw new DecodeError(
         this.path,
@@ -134,7 +133,10 @@ export class AttrCursor {
   }
 }
 
-/** AttrBuilder appends attributes to a request body in host byte order unless told otherwise. */
+/**
+ * AttrBuilder appends attributes to a request body. Headers are in host byte order; payloads
+ * too unless the builder is big-endian (netfilter).
+ */
 export class AttrBuilder {
   private chunks: Buffer[] = [];
   private size = 0;
@@ -148,13 +150,8 @@ export class AttrBuilder {
 
   private header(type: number, payload: number): Buffer {
     const buf = Buffer.alloc(align4(NLA_HDRLEN + payload));
-    if (this.bigEndian) {
-      buf.writeUInt16BE(NLA_HDRLEN + payload, 0);
-      buf.writeUInt16BE(type, 2);
-    } else {
-      buf.writeUInt16LE(NLA_HDRLEN + payload, 0);
-      buf.writeUInt16LE(type, 2);
-    }
+    buf.writeUInt16LE(NLA_HDRLEN + payload, 0);
+    buf.writeUInt16LE(type, 2);
     this.chunks.push(buf);
     this.size += buf.length;
     return buf;

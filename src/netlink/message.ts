@@ -105,7 +105,7 @@ export function decodeErrorPayload(
 ): { errno: number; extAck: ExtAck } {
   if (end - payload < 4)
     throw new DecodeError('nlmsgerr', 'expected at least 4 bytes', end - payload);
-  const errno = -buf.readInt32LE(payload);
+  const errno = -buf.readInt32LE(payload) | 0;
   if ((flags & NLM_F_ACK_TLVS) === 0 || end - payload < 4 + NLMSG_HDRLEN)
     return { errno, extAck: {} };
   const original = (flags & NLM_F_CAPPED) !== 0 ? NLMSG_HDRLEN : buf.readUInt32LE(payload + 4);

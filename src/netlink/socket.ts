@@ -425,7 +425,7 @@ export class NetlinkSocket {
       }
       if (type === NLMSG_DONE) {
         if (end - payload >= 4) {
-          const errno = -buf.readInt32LE(payload);
+          const errno = -buf.readInt32LE(payload) | 0;
           if (errno !== 0) {
             const extAck =
               (flags & NLM_F_ACK_TLVS) !== 0 ? decodeExtAck(buf, payload + 4, end) : {};
