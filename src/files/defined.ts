@@ -1,0 +1,13 @@
+// Snapshots leave a field out rather than set it to undefined, so that tests comparing whole
+// snapshots with deepStrictEqual see the same shape that a reader of the object sees.
+
+/** Returns a copy of `fields` without the properties whose value is undefined. */
+export function omitUndefined<T extends object>(
+  fields: T,
+): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  const out: Partial<Record<keyof T, unknown>> = {};
+  for (const key of Object.keys(fields) as (keyof T)[]) {
+    if (fields[key] !== undefined) out[key] = fields[key];
+  }
+  return out as { [K in keyof T]?: Exclude<T[K], undefined> };
+}
