@@ -1,0 +1,132 @@
+// Duplicate-series guard. Prometheus rejects a whole scrape that repeats a series, so the
+// families of all collectors pass through here before they are encoded: the first sample of
+// each metric name and label set wins, and what is dropped is counted per collector.
+
+import type { MetricDescriptor, MetricFamily, Sample } from './model.js';
+
+/** Families returned by one collector in one scrape. */
+export interface GuardInput {
+  readonly collector: string;
+  readonly families: readonly MetricFamily[];
+}
+
+/** Why samples were dropped. */
+export type GuardDropReason =
+  /** A sample repeated the metric name and label set of an earlier sample. */
+  | 'duplicate'
+  /** The family has the name of an earlier family but another type or other label names. */
+  | 'conflict';
+
+/** Samples of one metric that one collector lost for one reason. */
+export interface GuardDrop {
+  readonly metric: string;
+  readonly collector: string;
+  readonly reason: GuardDropReason;
+  readonly samples: number;
+}
+
+/** Result of {@link guardFamilies}. */
+export interface GuardResult {
+  /** One family per metric name, in order of first appearance, each with a new samples array. */
+  readonly families: MetricFamily[];
+  /** Per collector: samples dropped because they repeated an earlier series. */
+  readonly duplicates: Map<string, number>;
+  /** Per collector: samples dropped with a family that conflicts with an earlier descriptor. */
+  readonly conflicts: Map<string, number>;
+  /** What was dropped, one entry per metric, collector and reason, for logging once per metric. */
+  readonly drops: GuardDrop[];
+}
+
+interface MergedFamily {
+  readonly family: MetricFamily;
+  readonly keys: Set<string>;
+}
+
+/**
+ * Merges the families of all collectors and drops repeated series.
+ *
+ * Families with the same name are merged under the first descriptor. A later family with that
+ * name but a different type or different label names (order included) is dropped whole.
+ * Within a merged family, only the first sample of each label set is kept. Runs in time
+ * linear in the number of samples and never mutates its input.
+ *
+ * A conflicting family without samples is dropped silently, because it has nothing to count.
+ */
+export function guardFamilies(input: readonly GuardInput[]): GuardResult {
+  const merged = new Map<string, MergedFamily>();
+  const duplicates = new Map<string, number>();
+  const conflicts = new Map<string, number>();
+  const drops = new Map<string, GuardDrop>();
+
+  const drop = (metric: string, collector: string, reason: GuardDropReason, samples: number) => {
+    const counts = reason === 'duplicate' ? duplicates : conflicts;
+    counts.set(collector, (counts.get(collector) ?? 0) + samples);
+    const key = `${reason}\u0000${collector}\u0000${metric}`;
+    const previous = drops.get(key);
+    drops.set(key, { metric, collector, reason, samples: (previous?.samples ?? 0) + samples });
+  };
+
+  for (const { collector, families } of input) {
+    for (const fam of families) {
+      const name = fam.desc.name;
+      let target = merged.get(name);
+      if (target === undefined) {
+        target = { family: { desc: fam.desc, samples: [] }, keys: new Set() };
+        merged.set(name, target);
+      } else if (!sameShape(target.family.desc, fam.desc)) {
+        if (fam.samples.length > 0) drop(name, collector, 'conflict', fam.samples.length);
+        continue;
+      }
+      const repeated = addUnique(target, fam.samples);
+      if (repeated > 0) drop(name, collector, 'duplicate', repeated);
+    }
+  }
+
+  return {
+    families: [...merged.values()].map((m) => m.family),
+    duplicates,
+    conflicts,
+    drops: [...drops.values()],
+  };
+}
+
+/**
+ * Appends the samples whose label set is new and returns how many were repeats. Samples with
+ * the wrong number of label values are passed on unkeyed, so they cannot shadow a valid
+ * sample; the encoder drops and reports them.
+ */
+function addUnique(target: MergedFamily, samples: readonly Sample[]): number {
+  const labelCount = target.family.desc.labels.length;
+  let repeated = 0;
+  for (const sample of samples) {
+    if (sample.labels.length !== labelCount) {
+      target.family.samples.push(sample);
+      continue;
+    }
+    const key = seriesKey(sample.labels);
+    if (target.keys.has(key)) {
+      repeated++;
+    } else {
+      target.keys.add(key);
+      target.family.samples.push(sample);
+    }
+  }
+  return repeated;
+}
+
+/**
+ * Returns a key that is equal for two label value lists of the same length exactly when the
+ * lists are equal. Each value is prefixed with its length, so no separator can be forged.
+ */
+export function seriesKey(labels: readonly string[]): string {
+  if (labels.length === 0) return '';
+  if (labels.length === 1) return labels[0]!;
+  let key = '';
+  for (const value of labels) key += value.length + ':' + value;
+  return key;
+}
+
+function sameShape(a: MetricDescriptor, b: MetricDescriptor): boolean {
+  if (a.type !== b.type || a.labels.length !== b.labels.length) return false;
+  return a.labels.every((label, i) => label === b.labels[i]);
+}
