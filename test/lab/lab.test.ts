@@ -1,0 +1,129 @@
+// Boots the kernel lab VM once, runs every guest test file in it and reports each guest test
+// as a subtest here. Without root, qemu or a prepared cache the suite skips with the reason,
+// except under CI (CI=true), where that is a failure.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseTap, type TapTest } from './tap.js';
+import {
+  checkLabHost,
+  describeLabFailure,
+  type LabHostCheck,
+  type LabRunResult,
+  labTimeoutMs,
+  runInLab,
+} from './vm.js';
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const GUEST_DIR = join(REPO_ROOT, 'dist', 'test', 'lab-guest');
+const CONSOLE_LOG = join(REPO_ROOT, 'test-artifacts', 'lab-console.log');
+const IN_CI = process.env['CI'] === 'true';
+const OUTPUT_TAIL_CHARS = 4000;
+
+function guestFiles(): string[] {
+  if (!existsSync(GUEST_DIR)) return [];
+  return readdirSync(GUEST_DIR)
+    .filter((name) => name.endsWith('.guest.test.js'))
+    .sort()
+    .map((name) => join(GUEST_DIR, name));
+}
+
+function formatSeconds(value: number | undefined): string {
+  return value === undefined ? 'unknown' : `${value.toFixed(1)} s`;
+}
+
+function tail(text: string): string {
+  return text.length > OUTPUT_TAIL_CHARS ? `…${text.slice(-OUTPUT_TAIL_CHARS)}` : text;
+}
+
+/** Builds the host-side failure message of a guest test from its TAP details. */
+function guestFailure(guest: TapTest): Error {
+  const lines = [guest.details['error'] ?? 'the guest test failed without an error message'];
+  for (const key of ['expected', 'actual', 'location', 'stack']) {
+    const value = guest.details[key];
+    if (value !== undefined) lines.push(`guest ${key}:`, value.replace(/^/gm, '  '));
+  }
+  const error = new Error(lines.join('\n'));
+  // The host-side stack says nothing about the guest failure, which the message describes.
+  error.stack = `Error: ${error.message}`;
+  return error;
+}
+
+/** Re-creates a guest test and its subtests as subtests of `parent`. */
+async function mirror(parent: TestContext, guest: TapTest): Promise<void> {
+  const options =
+    guest.status === 'todo'
+      ? { todo: guest.reason || true }
+      : guest.status === 'skip' && !IN_CI
+        ? { skip: guest.reason || true }
+        : {};
+  await parent.test(guest.name, options, async (context) => {
+    // This subtest only replays a result, so its own duration is meaningless.
+    const duration = guest.details['duration_ms'];
+    if (duration !== undefined)
+      context.diagnostic(`guest duration ${Number(duration).toFixed(0)} ms`);
+    for (const child of guest.subtests) await mirror(context, child);
+    if (guest.status === 'skip') {
+      throw new Error(`the guest skipped this test under CI: ${guest.reason || 'no reason given'}`);
+    }
+    const failedBySubtests = guest.details['failureType'] === 'subtestsFailed';
+    if (guest.status === 'fail' && !failedBySubtests) throw guestFailure(guest);
+  });
+}
+
+function checkRunIsWhole(result: LabRunResult, guests: readonly TapTest[], unfinished: string[]) {
+  const stderr = `guest stderr:\n${tail(result.stderr)}`;
+  assert.equal(
+    unfinished.length,
+    0,
+    `guest tests without a result: ${unfinished.join(', ')}\n${stderr}`,
+  );
+  assert.notEqual(guests.length, 0, `the guest reported no tests\n${stderr}`);
+  if (result.exitCode !== 0) {
+    const anyFailed = guests.some((guest) => guest.status === 'fail');
+    assert.ok(
+      anyFailed,
+      `guest node --test exited with ${result.exitCode} but no test failed\n${stderr}`,
+    );
+  }
+}
+
+async function runLabSuite(context: TestContext, host: LabHostCheck): Promise<void> {
+  if (!host.ready) {
+    assert.fail(`${host.reason} (CI=true, so the lab suite must run)`);
+  }
+  const files = guestFiles();
+  assert.notEqual(files.length, 0, `no *.guest.test.js in ${GUEST_DIR}: run "npm run build" first`);
+
+  const timeoutMs = labTimeoutMs();
+  const result = await runInLab({
+    manifest: host.manifest,
+    argv: [process.execPath, '--test', '--test-reporter=tap', ...files],
+    cwd: REPO_ROOT,
+    env: IN_CI ? { CI: 'true' } : {},
+    timeoutMs,
+    consoleLogPath: CONSOLE_LOG,
+  });
+  context.diagnostic(
+    `kernel ${result.kernelRelease ?? 'unknown'}: boot ${formatSeconds(result.bootSeconds)}, ` +
+      `guest tests ${formatSeconds(result.commandSeconds)}, ` +
+      `boot + suite ${formatSeconds(result.wallSeconds)} wall`,
+  );
+  if (result.missingModules.length > 0) {
+    context.diagnostic(`modules the guest kernel lacks: ${result.missingModules.join(', ')}`);
+  }
+  if (result.outcome !== 'completed') assert.fail(describeLabFailure(result, timeoutMs));
+
+  const report = parseTap(result.stdout);
+  for (const guest of report.tests) await mirror(context, guest);
+  checkRunIsWhole(result, report.tests, [...report.unfinished]);
+}
+
+const host = checkLabHost();
+if (host.ready || IN_CI) {
+  test('kernel lab', (context) => runLabSuite(context, host));
+} else {
+  test('kernel lab', { skip: host.reason }, () => {});
+}
