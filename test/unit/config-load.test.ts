@@ -90,6 +90,8 @@ test('default netstat fields', () => {
     'Ip_Forwarding',
     'Tcp_RtoMin',
     'Udp6_InErrors',
+    'Ip6_OutNoRoutes',
+    'UdpLite_InErrors',
     'TcpExt_ListenDropsX',
   ];
   assert.deepStrictEqual(
@@ -100,6 +102,8 @@ test('default netstat fields', () => {
       'TcpExt_ListenOverflows',
       'Udp_RcvbufErrors',
       'Ip_InDiscards',
+      'Udp6_InErrors',
+      'Ip6_OutNoRoutes',
     ],
   );
 });
