@@ -1,5 +1,7 @@
 // Configuration and collector context for tests of the file collectors.
 
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { CollectContext } from '../../src/collectors/types.js';
 import { defaultConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
@@ -8,6 +10,20 @@ import { createLogger } from '../../src/log.js';
 /** Returns the default configuration with `overrides` applied on top. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return { ...defaultConfig(), ...overrides };
+}
+
+/** Directory of the file-collector fixture trees, from dist/test/support/ where this runs. */
+export const FILE_FIXTURES = fileURLToPath(
+  new URL('../../../test/fixtures/files/', import.meta.url),
+);
+
+/** Returns a configuration whose procfs and sysfs roots are the fixture tree `name`. */
+export function fixtureConfig(name: string, overrides: Partial<Config> = {}): Config {
+  return testConfig({
+    pathProcfs: join(FILE_FIXTURES, name, 'proc'),
+    pathSysfs: join(FILE_FIXTURES, name, 'sys'),
+    ...overrides,
+  });
 }
 
 /** A collector context whose statistics and log lines are recorded for assertions. */
