@@ -38,8 +38,10 @@ export class AttrCursor {
     // NB: fewer than 4 bytes left can only be alignment padding after the last attribute.
     if (remaining < NLA_HDRLEN) return false;
     // NB: the attribute header is in host byte order even where the payload is big-endian.
-    const len = this.buf.readUInt16LE(this.pos);
-    const rawType = this.buf.readUInt16LE(this.pos + 2);
+    const buf = this.buf;
+    const pos = this.pos;
+    const len = buf[pos]! | (buf[pos + 1]! << 8);
+    const rawType = buf[pos + 2]! | (buf[pos + 3]! << 8);
     if (len < NLA_HDRLEN || len > remaining) {
       throw new DecodeError(
         this.path,

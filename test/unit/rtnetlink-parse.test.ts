@@ -52,7 +52,7 @@ function stats(values: Partial<Record<string, bigint>>): LinkStats {
     'rx_nohandler',
     'rx_otherhost_dropped',
   ];
-  return Object.fromEntries(fields.map((f) => [f, values[f] ?? 0n]));
+  return Object.fromEntries(fields.map((f) => [f, values[f] ?? 0n])) as unknown as LinkStats;
 }
 
 test('link dump parses into whole snapshots', () => {

@@ -58,8 +58,8 @@ export const LINK_STATS_FIELDS = [
 /** Name of one rtnl_link_stats64 counter. */
 export type LinkStatsField = (typeof LINK_STATS_FIELDS)[number];
 
-/** Link counters; a field the kernel did not send (older kernels) is absent. */
-export type LinkStats = Readonly<Partial<Record<LinkStatsField, bigint>>>;
+/** Link counters; a field the kernel did not send (older kernels) is undefined. */
+export type LinkStats = Readonly<Record<LinkStatsField, bigint | undefined>>;
 
 /** rtnl_link_stats64 up to tx_window_errors (Linux 2.6.35); later fields were appended. */
 const LINK_STATS_MIN = 21 * 8;
@@ -74,89 +74,78 @@ export interface LinkSnapshot {
   readonly flags: number;
   /** Operational state (IF_OPER_*); 0 (unknown) when absent. */
   readonly operstate: number;
-  readonly mtu?: number;
-  readonly txqlen?: number;
-  readonly carrier?: number;
-  readonly carrierChanges?: number;
-  readonly carrierUpCount?: number;
-  readonly carrierDownCount?: number;
+  readonly mtu: number | undefined;
+  readonly txqlen: number | undefined;
+  readonly carrier: number | undefined;
+  readonly carrierChanges: number | undefined;
+  readonly carrierUpCount: number | undefined;
+  readonly carrierDownCount: number | undefined;
   /** Link kind from IFLA_LINKINFO/IFLA_INFO_KIND (`veth`, `bridge` ...). */
-  readonly kind?: string;
+  readonly kind: string | undefined;
   /** Hardware address as lower-case hex pairs joined by colons. */
-  readonly address?: string;
+  readonly address: string | undefined;
   /** Interface index of the master device (bridge, bond, VRF). */
-  readonly master?: number;
-  readonly alias?: string;
-  readonly stats?: LinkStats;
+  readonly master: number | undefined;
+  readonly alias: string | undefined;
+  readonly stats: LinkStats | undefined;
 }
 
 /** Parses one RTM_NEWLINK body (ifinfomsg and attributes). Throws DecodeError. */
 export function parseLink(buf: Buffer, start: number, end: number): LinkSnapshot {
   if (end - start < IFINFOMSG_LEN) {
-    throw new DecodeError(
-      'RTM_NEWLINK/ifinfomsg',
-      `expected at least ${IFINFOMSG_LEN} bytes`,
-      end - start,
-    );
+    throw new DecodeError('RTM_NEWLINK/ifinfomsg', `expected at least ${IFINFOMSG_LEN} bytes`, end - start);
   }
-  const link: {
-    -readonly [K in keyof LinkSnapshot]: LinkSnapshot[K];
-  } = {
-    index: buf.readInt32LE(start + 4),
-    name: '',
-    type: buf.readUInt16LE(start + 2),
-    flags: buf.readUInt32LE(start + 8),
-    operstate: 0,
-  };
+  // NB: every field is a local first and the snapshot is one object literal, so all links
+  // share one hidden class; adding optional properties one by one made decoding 5x slower.
+  let name = '';
+  let operstate = 0;
+  let mtu: number | undefined;
+  let txqlen: number | undefined;
+  let carrier: number | undefined;
+  let carrierChanges: number | undefined;
+  let carrierUpCount: number | undefined;
+  let carrierDownCount: number | undefined;
+  let kind: string | undefined;
+  let address: string | undefined;
+  let master: number | undefined;
+  let alias: string | undefined;
+  let stats: LinkStats | undefined;
   const cursor = new AttrCursor(buf, start + IFINFOMSG_LEN, end, 'RTM_NEWLINK');
   while (cursor.next()) {
     switch (cursor.type) {
-      case IFLA_IFNAME:
-        link.name = cursor.str('IFLA_IFNAME');
-        break;
-      case IFLA_MTU:
-        link.mtu = cursor.u32('IFLA_MTU');
-        break;
-      case IFLA_TXQLEN:
-        link.txqlen = cursor.u32('IFLA_TXQLEN');
-        break;
-      case IFLA_OPERSTATE:
-        link.operstate = cursor.u8('IFLA_OPERSTATE');
-        break;
-      case IFLA_CARRIER:
-        link.carrier = cursor.u8('IFLA_CARRIER');
-        break;
-      case IFLA_CARRIER_CHANGES:
-        link.carrierChanges = cursor.u32('IFLA_CARRIER_CHANGES');
-        break;
-      case IFLA_CARRIER_UP_COUNT:
-        link.carrierUpCount = cursor.u32('IFLA_CARRIER_UP_COUNT');
-        break;
-      case IFLA_CARRIER_DOWN_COUNT:
-        link.carrierDownCount = cursor.u32('IFLA_CARRIER_DOWN_COUNT');
-        break;
-      case IFLA_MASTER:
-        link.master = cursor.u32('IFLA_MASTER');
-        break;
-      case IFLA_IFALIAS:
-        link.alias = cursor.str('IFLA_IFALIAS');
-        break;
-      case IFLA_ADDRESS:
-        link.address = formatHardwareAddress(cursor.bytes());
-        break;
-      case IFLA_LINKINFO:
-        link.kind = parseLinkKind(cursor.nested('IFLA_LINKINFO'));
-        break;
-      case IFLA_STATS64:
-        link.stats = parseLinkStats(
-          buf,
-          cursor.struct(LINK_STATS_MIN, 'IFLA_STATS64'),
-          cursor.length,
-        );
-        break;
+      case IFLA_IFNAME: name = cursor.str('IFLA_IFNAME'); break;
+      case IFLA_MTU: mtu = cursor.u32('IFLA_MTU'); break;
+      case IFLA_TXQLEN: txqlen = cursor.u32('IFLA_TXQLEN'); break;
+      case IFLA_OPERSTATE: operstate = cursor.u8('IFLA_OPERSTATE'); break;
+      case IFLA_CARRIER: carrier = cursor.u8('IFLA_CARRIER'); break;
+      case IFLA_CARRIER_CHANGES: carrierChanges = cursor.u32('IFLA_CARRIER_CHANGES'); break;
+      case IFLA_CARRIER_UP_COUNT: carrierUpCount = cursor.u32('IFLA_CARRIER_UP_COUNT'); break;
+      case IFLA_CARRIER_DOWN_COUNT: carrierDownCount = cursor.u32('IFLA_CARRIER_DOWN_COUNT'); break;
+      case IFLA_MASTER: master = cursor.u32('IFLA_MASTER'); break;
+      case IFLA_IFALIAS: alias = cursor.str('IFLA_IFALIAS'); break;
+      case IFLA_ADDRESS: address = formatHardwareAddress(buf, cursor.offset, cursor.length); break;
+      case IFLA_LINKINFO: kind = parseLinkKind(cursor.nested('IFLA_LINKINFO')); break;
+      case IFLA_STATS64: stats = parseLinkStats(buf, cursor.struct(LINK_STATS_MIN, 'IFLA_STATS64'), cursor.length); break;
     }
   }
-  return link;
+  return {
+    index: buf.readInt32LE(start + 4),
+    name,
+    type: buf.readUInt16LE(start + 2),
+    flags: buf.readUInt32LE(start + 8),
+    operstate,
+    mtu,
+    txqlen,
+    carrier,
+    carrierChanges,
+    carrierUpCount,
+    carrierDownCount,
+    kind,
+    address,
+    master,
+    alias,
+    stats,
+  };
 }
 
 function parseLinkKind(info: AttrCursor): string | undefined {
@@ -166,20 +155,51 @@ function parseLinkKind(info: AttrCursor): string | undefined {
   return undefined;
 }
 
-function parseLinkStats(buf: Buffer, offset: number, length: number): LinkStats {
-  const stats: Partial<Record<LinkStatsField, bigint>> = {};
-  const count = Math.min(LINK_STATS_FIELDS.length, Math.floor(length / 8));
-  for (let i = 0; i < count; i++) {
-    stats[LINK_STATS_FIELDS[i]!] = buf.readBigUInt64LE(offset + i * 8);
-  }
-  return stats;
+// Scratch space for reading u64 counters: a BigUint64Array element read makes the bigint
+// directly, which is several times faster than Buffer.readBigUInt64LE. Host byte order is
+// the netlink byte order.
+const statsScratch = new BigUint64Array(LINK_STATS_FIELDS.length);
+const statsScratchBytes = new Uint8Array(statsScratch.buffer);
+
+function parseLinkStats(buf: Buffer, at: number, length: number): LinkStats {
+  const n = Math.min(LINK_STATS_FIELDS.length, Math.floor(length / 8));
+  buf.copy(statsScratchBytes, 0, at, at + n * 8);
+  const v = statsScratch;
+  const u64 = (i: number): bigint | undefined => (i < n ? v[i] : undefined);
+  return {
+    rx_packets: u64(0),
+    tx_packets: u64(1),
+    rx_bytes: u64(2),
+    tx_bytes: u64(3),
+    rx_errors: u64(4),
+    tx_errors: u64(5),
+    rx_dropped: u64(6),
+    tx_dropped: u64(7),
+    multicast: u64(8),
+    collisions: u64(9),
+    rx_length_errors: u64(10),
+    rx_over_errors: u64(11),
+    rx_crc_errors: u64(12),
+    rx_frame_errors: u64(13),
+    rx_fifo_errors: u64(14),
+    rx_missed_errors: u64(15),
+    tx_aborted_errors: u64(16),
+    tx_carrier_errors: u64(17),
+    tx_fifo_errors: u64(18),
+    tx_heartbeat_errors: u64(19),
+    tx_window_errors: u64(20),
+    rx_compressed: u64(21),
+    tx_compressed: u64(22),
+    rx_nohandler: u64(23),
+    rx_otherhost_dropped: u64(24),
+  };
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-function formatHardwareAddress(bytes: Buffer): string {
+function formatHardwareAddress(buf: Buffer, at: number, length: number): string {
   let out = '';
-  for (let i = 0; i < bytes.length; i++) out += (i === 0 ? '' : ':') + HEX[bytes[i]!];
+  for (let i = 0; i < length; i++) out += (i === 0 ? '' : ':') + HEX[buf[at + i]!];
   return out;
 }
 

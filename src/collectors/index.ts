@@ -1,0 +1,13 @@
+// Imports every collector module so that each registers itself, in startup order.
+
+import './rtnetlink.js';
+import './softnet.js';
+import './netstat.js';
+import './softirq.js';
+import './irq.js';
+import './sockstat.js';
+import './nic_bql.js';
+import './nic_pcie.js';
+import './nic_temp.js';
+
+export { registeredCollectors } from './types.js';

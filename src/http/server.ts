@@ -1,0 +1,285 @@
+// HTTP server on node:http: /metrics (or the configured telemetry path), /healthz, /ready
+// and the landing page, with limits on header size, request time and concurrent scrapes.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import { COLLECTOR_NAMES, type CollectorName, isCollectorName } from '../collectors/names.js';
+import type { Config, ListenAddress } from '../config/types.js';
+import type { Logger } from '../log.js';
+import { encodeFamilies } from '../metrics/exposition.js';
+import { acceptsGzip, negotiate } from '../metrics/negotiate.js';
+import type { Scraper } from '../scrape/scraper.js';
+import { REVISION, VERSION } from '../version.js';
+import { renderLanding } from './landing.js';
+
+const gzipAsync = promisify(gzip);
+
+/** Largest request head accepted; larger ones get 431 from node:http. */
+export const MAX_HEADER_BYTES = 8192;
+/** Bodies smaller than this are sent uncompressed even when the client accepts gzip. */
+const GZIP_MIN_BYTES = 1024;
+/** Margin kept below Prometheus' scrape timeout so the response arrives in time. */
+const SCRAPE_TIMEOUT_MARGIN_MS = 250;
+
+/** Options of the exporter's HTTP server. */
+export interface ServerOptions {
+  readonly config: Config;
+  readonly scraper: Scraper;
+  readonly log: Logger;
+  /** Enabled collectors in startup order. */
+  readonly enabled: readonly CollectorName[];
+  /** Time a client has to send its whole request; the connection is closed after it. */
+  readonly requestTimeoutMs?: number;
+}
+
+/** Error for an address the server could not listen on. */
+export class ListenError extends Error {
+  readonly code: string;
+  constructor(address: ListenAddress, cause: NodeJS.ErrnoException) {
+    const reason =
+      cause.code === 'EADDRINUSE' ? 'address already in use' : (cause.code ?? cause.message);
+    super(
+      `cannot listen on ${formatAddress(address)}: ${reason}; choose another with --web.listen-address`,
+      { cause },
+    );
+    this.name = 'ListenError';
+    this.code = cause.code ?? 'ELISTEN';
+  }
+}
+
+/** Formats a listen address as host:port, with brackets around IPv6 literals. */
+export function formatAddress(address: ListenAddress): string {
+  return address.host.includes(':')
+    ? `[${address.host}]:${address.port}`
+    : `${address.host}:${address.port}`;
+}
+
+class BadRequest extends Error {}
+
+/** The exporter's HTTP server over one or more listen addresses. */
+export class ExporterServer {
+  private readonly servers: Server[] = [];
+  private readonly pending = new Set<Promise<void>>();
+  private scrapes = 0;
+  private stopping = false;
+
+  constructor(private readonly opts: ServerOptions) {}
+
+  /** Listens on every configured address. Rejects with ListenError naming the address. */
+  async start(): Promise<void> {
+    const timeout = this.opts.requestTimeoutMs ?? 10_000;
+    for (const address of this.opts.config.listenAddresses) {
+      const server = createServer({
+        maxHeaderSize: MAX_HEADER_BYTES,
+        requestTimeout: timeout,
+        headersTimeout: timeout,
+        keepAliveTimeout: 5_000,
+        connectionsCheckingInterval: Math.min(1_000, timeout),
+      });
+      server.on('request', (req, res) => this.track(this.handle(req, res)));
+      server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+        this.opts.log.debug('client error', { err, code: err.code });
+        if (socket.writable && !socket.writableEnded) {
+          const status =
+            err.code === 'HPE_HEADER_OVERFLOW'
+              ? '431 Request Header Fields Too Large'
+              : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+                ? '408 Request Timeout'
+                : '400 Bad Request';
+          socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        } else {
+          socket.destroy();
+        }
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (err: NodeJS.ErrnoException) => reject(new ListenError(address, err)));
+        server.listen(address.port, address.host, () => resolve());
+      });
+      this.servers.push(server);
+      this.opts.log.info('listening', {
+        address: formatAddress(this.boundAddress(server, address)),
+      });
+    }
+  }
+
+  /** Returns the addresses actually bound (port 0 resolves to the kernel's choice). */
+  addresses(): ListenAddress[] {
+    return this.servers.map((server, i) =>
+      this.boundAddress(server, this.opts.config.listenAddresses[i]!),
+    );
+  }
+
+  private boundAddress(server: Server, configured: ListenAddress): ListenAddress {
+    const bound = server.address();
+    return typeof bound === 'object' && bound !== null
+      ? { host: configured.host, port: bound.port }
+      : configured;
+  }
+
+  /** Stops accepting connections, lets in-flight requests finish and closes idle connections. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const closed = this.servers.map(
+      (server) => new Promise<void>((resolve) => server.close(() => resolve())),
+    );
+    for (const server of this.servers) server.closeIdleConnections();
+    await Promise.all([...this.pending]);
+    for (const server of this.servers) server.closeIdleConnections();
+    await Promise.all(closed);
+  }
+
+  private track(work: Promise<void>): void {
+    this.pending.add(work);
+    void work.finally(() => this.pending.delete(work));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      if (this.stopping) res.setHeader('Connection', 'close');
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.setHeader('Allow', 'GET, HEAD');
+        this.reply(req, res, 405, `method ${req.method ?? ''} is not allowed; use GET or HEAD\n`);
+        return;
+      }
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', 'http://exporter');
+      } catch {
+        this.reply(req, res, 400, 'invalid request target\n');
+        return;
+      }
+      switch (url.pathname) {
+        case this.opts.config.telemetryPath:
+          await this.metrics(req, res, url);
+          return;
+        case '/healthz':
+          this.reply(req, res, 200, 'OK\n');
+          return;
+        case '/ready':
+          if (this.opts.scraper.ready) this.reply(req, res, 200, 'OK\n');
+          else this.reply(req, res, 503, 'not ready: startup probes are still running\n');
+          return;
+        case '/':
+          this.reply(req, res, 200, this.landing(), 'text/html; charset=utf-8');
+          return;
+        default:
+          this.reply(
+            req,
+            res,
+            404,
+            `not found: ${url.pathname}; metrics are at ${this.opts.config.telemetryPath}\n`,
+          );
+      }
+    } catch (err) {
+      this.opts.log.error('request failed', { err, path: req.url });
+      if (!res.headersSent) this.reply(req, res, 500, 'internal error while serving the request\n');
+      else res.destroy();
+    }
+  }
+
+  private reply(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    body: string | Buffer,
+    type = 'text/plain; charset=utf-8',
+  ): void {
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    res.statusCode = status;
+    if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', type);
+    res.setHeader('Content-Length', bytes.length);
+    res.end(req.method === 'HEAD' ? undefined : bytes);
+  }
+
+  private landing(): string {
+    const enabled = new Set(this.opts.enabled);
+    return renderLanding({
+      version: VERSION,
+      revision: REVISION,
+      telemetryPath: this.opts.config.telemetryPath,
+      ready: this.opts.scraper.ready,
+      rows: COLLECTOR_NAMES.map((name) => ({
+        name,
+        enabled: enabled.has(name),
+        state: this.opts.scraper.states.get(name),
+      })),
+    });
+  }
+
+  /** Collectors named by collect[] minus exclude[]; throws BadRequest naming a bad name. */
+  private selectCollectors(url: URL): CollectorName[] {
+    const enabled = new Set(this.opts.enabled);
+    const check = (param: string): CollectorName[] =>
+      url.searchParams.getAll(param).map((name) => {
+        if (!isCollectorName(name)) {
+          throw new BadRequest(
+            `unknown collector "${name}" in ${param}; known collectors: ${COLLECTOR_NAMES.join(', ')}`,
+          );
+        }
+        if (!enabled.has(name)) {
+          throw new BadRequest(
+            `collector "${name}" in ${param} is disabled; enable it with --collector.${name}`,
+          );
+        }
+        return name;
+      });
+    const include = check('collect[]');
+    const exclude = new Set(check('exclude[]'));
+    const base = include.length > 0 ? new Set(include) : enabled;
+    return this.opts.enabled.filter((name) => base.has(name) && !exclude.has(name));
+  }
+
+  /** Deadline per collector: the configured one, shortened to fit Prometheus' scrape timeout. */
+  private deadlineMs(req: IncomingMessage): number {
+    const configured = this.opts.config.scrapeTimeoutMs;
+    const header = Number(req.headers['x-prometheus-scrape-timeout-seconds']);
+    if (!Number.isFinite(header) || header <= 0) return configured;
+    return Math.max(50, Math.min(configured, header * 1000 - SCRAPE_TIMEOUT_MARGIN_MS));
+  }
+
+  private async metrics(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    let selected: CollectorName[];
+    try {
+      selected = this.selectCollectors(url);
+    } catch (err) {
+      if (err instanceof BadRequest) {
+        this.reply(req, res, 400, `${err.message}\n`);
+        return;
+      }
+      throw err;
+    }
+    if (this.scrapes >= this.opts.config.maxRequests) {
+      res.setHeader('Retry-After', '1');
+      this.reply(
+        req,
+        res,
+        503,
+        `too many concurrent scrapes (limit ${this.opts.config.maxRequests}); retry later\n`,
+      );
+      return;
+    }
+    this.scrapes++;
+    try {
+      const families = await this.opts.scraper.scrape(selected, this.deadlineMs(req));
+      const { format, contentType } = negotiate(req.headers.accept);
+      const text = encodeFamilies(families, format, {
+        onDrop: (drop) =>
+          this.opts.log.warn('left a metric out of the exposition', {
+            metric: drop.metric,
+            samples: drop.samples,
+            reason: drop.reason,
+          }),
+      });
+      let body = Buffer.from(text);
+      res.setHeader('Vary', 'Accept, Accept-Encoding');
+      if (body.length >= GZIP_MIN_BYTES && acceptsGzip(req.headers['accept-encoding'])) {
+        body = await gzipAsync(body);
+        res.setHeader('Content-Encoding', 'gzip');
+      }
+      this.reply(req, res, 200, body, contentType);
+    } finally {
+      this.scrapes--;
+    }
+  }
+}

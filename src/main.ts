@@ -1,0 +1,126 @@
+#!/usr/bin/env node
+// netlink_exporter: composition root. Parses the configuration, probes the collectors,
+// serves HTTP, and stops cleanly on SIGTERM or SIGINT.
+
+import { endianness } from 'node:os';
+import { registeredCollectors } from './collectors/index.js';
+import { COLLECTOR_NAMES, type CollectorName } from './collectors/names.js';
+import type { Collector } from './collectors/types.js';
+import { ConfigError, parseCommandLine } from './config/load.js';
+import type { Config } from './config/types.js';
+import { ExporterServer, ListenError } from './http/server.js';
+import { createLogger, type Logger } from './log.js';
+import { ProcessMetrics } from './metrics/process.js';
+import { Scraper } from './scrape/scraper.js';
+import { REVISION, VERSION } from './version.js';
+
+/** Exit code for invalid configuration or command line. */
+const EXIT_USAGE = 2;
+/** Time that in-flight scrapes get to finish after SIGTERM before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 30_000;
+
+/** Stands in for an enabled collector that this build does not include, so it reports available 0. */
+function notIncluded(name: CollectorName): Collector {
+  return {
+    name,
+    descriptors: [],
+    interfaceScoped: false,
+    probe: async () => ({
+      kind: 'unavailable',
+      reason: 'this build of netlink_exporter does not include the collector',
+    }),
+    collect: async () => [],
+  };
+}
+
+function enabledCollectors(config: Config): Collector[] {
+  const registry = registeredCollectors();
+  return COLLECTOR_NAMES.filter((name) => config.collectors[name]).map(
+    (name) => registry.get(name) ?? notIncluded(name),
+  );
+}
+
+async function run(config: Config, log: Logger): Promise<void> {
+  const collectors = enabledCollectors(config);
+  const processMetrics = new ProcessMetrics({ procfs: config.pathProcfs });
+  const scraper = new Scraper({ collectors, config, log, processMetrics });
+  const server = new ExporterServer({
+    config,
+    scraper,
+    log,
+    enabled: collectors.map((c) => c.name),
+  });
+  log.info('netlink_exporter starting', {
+    version: VERSION,
+    revision: REVISION,
+    node: process.version,
+    collectors: collectors.map((c) => c.name).join(','),
+  });
+  try {
+    await server.start();
+  } catch (err) {
+    if (err instanceof ListenError) {
+      log.error(err.message);
+      process.exitCode = 1;
+      await scraper.close();
+      processMetrics.close();
+      return;
+    }
+    throw err;
+  }
+
+  const probes = scraper.probeAll().then(() => {
+    scraper.startReprobing();
+    log.info('startup probes finished; ready');
+  });
+
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal });
+    const force = setTimeout(() => {
+      log.error('in-flight requests did not finish in time; exiting', {
+        grace_ms: SHUTDOWN_GRACE_MS,
+      });
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    await server.stop();
+    await probes;
+    await scraper.close();
+    processMetrics.close();
+    log.info('stopped');
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+function main(): void {
+  if (endianness() !== 'LE') {
+    process.stderr.write('netlink_exporter supports little-endian hosts only\n');
+    process.exit(1);
+  }
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(EXIT_USAGE);
+    }
+    throw err;
+  }
+  if (parsed.kind !== 'run') {
+    process.stdout.write(parsed.text);
+    return;
+  }
+  const config = parsed.config;
+  const log = createLogger(config.logLevel, config.logFormat);
+  run(config, log).catch((err: unknown) => {
+    log.error('exporter failed', { err });
+    process.exit(1);
+  });
+}
+
+main();
