@@ -25,6 +25,13 @@ export interface EncodeOptions {
   readonly onDrop?: (drop: EncodeDrop) => void;
 }
 
+/**
+ * Sample lines joined into one chunk. Joining small batches lets each line die young; keeping
+ * every line of a large scrape alive until one final join makes each young-generation garbage
+ * collection copy them all, which measured about three times slower at 100,000 series.
+ */
+const LINES_PER_CHUNK = 1024;
+
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -98,16 +105,22 @@ function encodeFamily(
   let wrongLabelCount = 0;
   let invalidCounter = 0;
   let count = 0;
+  const batch: string[] = [];
   for (const sample of fam.samples) {
     if (sample.labels.length !== labelCount) {
       wrongLabelCount++;
     } else if (isCounter && !isValidCounterValue(sample.value)) {
       invalidCounter++;
     } else {
-      chunks.push(sampleLine(desc.name, prefixes, sample));
+      batch.push(sampleLine(desc.name, prefixes, sample));
       count++;
+      if (batch.length === LINES_PER_CHUNK) {
+        chunks.push(batch.join(''));
+        batch.length = 0;
+      }
     }
   }
+  if (batch.length > 0) chunks.push(batch.join(''));
 
   if (wrongLabelCount > 0) {
     const names = desc.labels.join(', ');

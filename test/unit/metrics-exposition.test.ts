@@ -302,6 +302,8 @@ describe('encodeFamilies', () => {
   });
 
   test('100000 series encode in under 100 ms', () => {
+    // Measures the process's CPU time rather than wall time, so that other processes on a
+    // busy test machine do not count. The best of five rounds leaves out warm-up.
     const fam: MetricFamily = {
       desc: desc('nft_big_bytes_total', 'counter', ['device', 'queue'], 'bytes'),
       samples: [],
@@ -315,12 +317,13 @@ describe('encodeFamilies', () => {
     let best = Number.POSITIVE_INFINITY;
     let body = '';
     for (let round = 0; round < 5; round++) {
-      const start = process.hrtime.bigint();
+      const start = process.cpuUsage();
       body = encodeFamilies([fam], 'openmetrics');
-      best = Math.min(best, Number(process.hrtime.bigint() - start) / 1e6);
+      const used = process.cpuUsage(start);
+      best = Math.min(best, (used.user + used.system) / 1000);
     }
     assert.equal(body.split('\n').length, 100_000 + 5);
-    assert.ok(best < 100, `best of 5 encodings took ${best.toFixed(1)} ms`);
+    assert.ok(best < 100, `best of 5 encodings took ${best.toFixed(1)} ms of CPU time`);
   });
 });
 
