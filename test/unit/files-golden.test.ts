@@ -4,6 +4,7 @@
 // deliberate change, then review the diff.
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -75,6 +76,13 @@ function assertGolden(tree: string, file: string, actual: string): void {
   assert.equal(actual, readFileSync(path, 'utf8'));
 }
 
+// promtool comes with the Debian package "prometheus". Under CI its absence is a failure.
+function promtoolCheck(text: string): { status: number | null; output: string } | undefined {
+  const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  if ((result.error as { code?: string } | undefined)?.code === 'ENOENT') return undefined;
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
 const TREES = [
   { tree: 'vm-6.18-x86_64', unavailable: [] },
   { tree: 'rps-10col-no-ipv6', unavailable: [] },
@@ -94,6 +102,15 @@ for (const { tree, unavailable } of TREES) {
 
     it('matches the text golden file', async () => {
       assertGolden(tree, 'all.prom', encode((await scrapeTree(config)).families, 'text'));
+    });
+
+    it('passes promtool check metrics', async (t) => {
+      const result = promtoolCheck(encode((await scrapeTree(config)).families, 'text'));
+      if (result === undefined && process.env['CI'] !== 'true') {
+        t.skip('promtool is not installed (Debian package prometheus)');
+        return;
+      }
+      assert.deepEqual(result, { status: 0, output: '' });
     });
 
     it('matches the OpenMetrics golden file', async () => {
