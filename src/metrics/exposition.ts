@@ -1,9 +1,9 @@
 // Exposition encoders for the Prometheus text format 0.0.4 and OpenMetrics 1.0.
 //
 // Both formats share one pass over the families: sort by name, validate each descriptor once,
-// then write one line per sample into an array of string chunks that is joined once. Label
-// values and help text are escaped only when a character scan finds something to escape, so
-// the common case does no regex work per sample.
+// then write the sample lines into string chunks that are joined once at the end. Label values
+// and help text are escaped only when a character scan finds something to escape, so the
+// common case does no regex work per sample.
 
 import type { MetricDescriptor, MetricFamily, Sample } from './model.js';
 
@@ -26,9 +26,9 @@ export interface EncodeOptions {
 }
 
 /**
- * Sample lines joined into one chunk. Joining small batches lets each line die young; keeping
- * every line of a large scrape alive until one final join makes each young-generation garbage
- * collection copy them all, which measured about three times slower at 100,000 series.
+ * Sample lines joined into one chunk. Small batches let each line string die young. Keeping
+ * every line alive until one final join makes each young-generation collection copy them all,
+ * which cost about three times the CPU time at 100,000 series (Node 20, 2-core VM).
  */
 const LINES_PER_CHUNK = 1024;
 

@@ -1,6 +1,7 @@
-// Duplicate-series guard. Prometheus rejects a whole scrape that repeats a series, so the
-// families of all collectors pass through here before they are encoded: the first sample of
-// each metric name and label set wins, and what is dropped is counted per collector.
+// Duplicate-series guard. An exposition that repeats a series is invalid, and Prometheus keeps
+// only one of the samples and rejects the rest. So the families of all collectors pass through
+// here before they are encoded. The first sample of each metric name and label set wins, and
+// the dropped ones are counted per collector.
 
 import type { MetricDescriptor, MetricFamily, Sample } from './model.js';
 
@@ -10,7 +11,7 @@ export interface GuardInput {
   readonly families: readonly MetricFamily[];
 }
 
-/** Why samples were dropped. */
+/** Reason for dropping samples. */
 export type GuardDropReason =
   /** A sample repeated the metric name and label set of an earlier sample. */
   | 'duplicate'
@@ -33,7 +34,7 @@ export interface GuardResult {
   readonly duplicates: Map<string, number>;
   /** Per collector: samples dropped with a family that conflicts with an earlier descriptor. */
   readonly conflicts: Map<string, number>;
-  /** What was dropped, one entry per metric, collector and reason, for logging once per metric. */
+  /** Dropped samples, one entry per metric, collector and reason, for logging once per metric. */
   readonly drops: GuardDrop[];
 }
 

@@ -1,5 +1,5 @@
 // Content negotiation for /metrics: the exposition format from the Accept header and gzip from
-// Accept-Encoding, both honouring q-values (RFC 9110 section 12.4.2).
+// Accept-Encoding, both honouring the q-values of HTTP (0 to 1, where 0 means not acceptable).
 
 import type { ExpositionFormat } from './exposition.js';
 

@@ -222,7 +222,7 @@ export class ProcessMetrics {
    */
   async collect(): Promise<MetricFamily[]> {
     const d = PROCESS_DESCRIPTORS;
-    // NB: fds are counted before the other reads start, so that their files are not counted.
+    // NB: descriptors are counted before the other reads start, so their files are not included.
     const openFds = await this.#countOpenFds();
     const [stat, auxv, bootTime, maxFds] = await Promise.all([
       this.#readText('self/stat').then((t) => (t === undefined ? undefined : parseProcStat(t))),
@@ -283,7 +283,7 @@ export class ProcessMetrics {
     }
   }
 
-  /** Counts /proc/self/fd, less the descriptor that the listing itself holds open. */
+  /** Counts the entries of /proc/self/fd, less the descriptor that the listing itself opens. */
   async #countOpenFds(): Promise<number | undefined> {
     try {
       const entries = await readdir(join(this.#procfs, 'self/fd'));

@@ -304,8 +304,8 @@ class Parser {
   }
 
   /**
-   * Resolves escape sequences. Label values and OpenMetrics help allow `\\`, `\"` and `\n`
-   * and no raw double quote in OpenMetrics help; text help allows `\\` and `\n`.
+   * Resolves escape sequences. Label values and OpenMetrics help allow `\\`, `\"` and `\n`,
+   * and OpenMetrics help must not contain a raw double quote. Text help allows `\\` and `\n`.
    */
   #unescape(raw: string, kind: 'label' | 'text-help' | 'openmetrics-help'): string {
     if (kind === 'openmetrics-help' && /(^|[^\\])(\\\\)*"/.test(raw)) {
