@@ -26,6 +26,19 @@ function outline(tests: readonly TapTest[]): Outline[] {
   }));
 }
 
+/** Runs node --test on a file whose tests fail and returns its TAP output. */
+async function runNodeTest(file: string): Promise<string> {
+  // Without NODE_TEST_CONTEXT the nested runner prints TAP instead of reporting to this one.
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const run = promisify(execFile)(process.execPath, ['--test', '--test-reporter=tap', file], {
+    env,
+  });
+  return run.then(
+    () => assert.fail(`${file} has failing tests, so node --test must exit non-zero`),
+    (error: { stdout: string }) => error.stdout,
+  );
+}
+
 const FIXTURE = `
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -47,16 +60,7 @@ test('parseTap reads the TAP of node --test', async () => {
   try {
     const file = join(dir, 'fixture.test.mjs');
     await writeFile(file, FIXTURE);
-    // Without NODE_TEST_CONTEXT the nested runner prints TAP instead of reporting to this one.
-    const { NODE_TEST_CONTEXT: _, ...env } = process.env;
-    const run = promisify(execFile)(process.execPath, ['--test', '--test-reporter=tap', file], {
-      env,
-    });
-    const output = await run.then(
-      () => assert.fail('the fixture has failing tests, so node --test must exit non-zero'),
-      (error: { stdout: string }) => error.stdout,
-    );
-    const report = parseTap(output);
+    const report = parseTap(await runNodeTest(file));
 
     assert.deepStrictEqual(outline(report.tests), [
       {
@@ -125,12 +129,31 @@ test('parseTap keeps YAML details', () => {
           expected: 'name: "lo"\nmtu: 65536',
           code: 'ERR_ASSERTION',
         },
+        output: [],
         subtests: [],
       },
     ],
     summary: {},
     unfinished: [],
   });
+});
+
+test('parseTap keeps stderr of a crashed file', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'nlx-tap-'));
+  try {
+    const file = join(dir, 'crash.test.mjs');
+    await writeFile(file, "throw new Error('load-time crash');\n");
+    const report = parseTap(await runNodeTest(file));
+
+    assert.equal(report.tests.length, 1);
+    const crashed = report.tests[0]!;
+    assert.equal(crashed.name, file);
+    assert.equal(crashed.status, 'fail');
+    // The rest of the output names node's version and internal stack frames.
+    assert.ok(crashed.output.includes('Error: load-time crash'), crashed.output.join('\n'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
 
 test('parseTap reports a cut-short run', () => {

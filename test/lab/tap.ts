@@ -11,6 +11,11 @@ export interface TapTest {
   readonly reason: string;
   /** Top-level keys of the YAML block; nested maps and block scalars as de-indented text. */
   readonly details: Readonly<Record<string, string>>;
+  /**
+   * Comment lines printed between the previous result and this one at this level or one deeper,
+   * without their "# ": what the test wrote, or a test file's stderr when it failed to load.
+   */
+  readonly output: readonly string[];
   readonly subtests: readonly TapTest[];
 }
 
@@ -86,6 +91,8 @@ interface Level {
   finished: TapTest[];
   /** Names announced by "# Subtest:" whose result line has not come yet. */
   started: string[];
+  /** Comment lines since the last result at this depth. */
+  comments: string[];
 }
 
 /** Parses node's TAP output. Lines that are not TAP (a test's own output) are ignored. */
@@ -93,7 +100,7 @@ export function parseTap(text: string): TapReport {
   const lines = text.replaceAll('\r\n', '\n').split('\n');
   const levels: Level[] = [];
   const levelAt = (depth: number): Level => {
-    while (levels.length <= depth) levels.push({ finished: [], started: [] });
+    while (levels.length <= depth) levels.push({ finished: [], started: [], comments: [] });
     return levels[depth]!;
   };
   const summary: Record<string, number> = {};
@@ -114,6 +121,10 @@ export function parseTap(text: string): TapReport {
     const counter = depth === 0 ? SUMMARY.exec(body) : null;
     if (counter !== null) {
       summary[counter[1]!] = Number(counter[2]);
+      continue;
+    }
+    if (indent % 4 === 0 && (body === '#' || body.startsWith('# '))) {
+      levelAt(depth).comments.push(body.slice(2));
       continue;
     }
     const result = indent % 4 === 0 ? RESULT.exec(body) : null;
@@ -138,10 +149,13 @@ export function parseTap(text: string): TapReport {
       status: status ?? (result[1] === 'ok' ? 'pass' : 'fail'),
       reason,
       details: parseDetails(yaml, indent + 2),
+      output: [...level.comments, ...children.comments],
       subtests: children.finished,
     });
+    level.comments = [];
     children.finished = [];
     children.started = [];
+    children.comments = [];
   }
   const unfinished = levels.flatMap((level) => level.started);
   return { tests: levelAt(0).finished, summary, unfinished };

@@ -77,7 +77,8 @@ function parseManifest(path: string): LabManifest {
 export function checkLabHost(cacheDir: string = labCacheDir()): LabHostCheck {
   const fix = 'run "sudo bash test/lab/prepare.sh"';
   if (process.getuid?.() !== 0) {
-    return { ready: false, reason: 'the lab needs root (qemu shares / over 9p as root)' };
+    // The VM reads every file of / through 9p and runs the guest tests as root on them.
+    return { ready: false, reason: 'the lab needs root: run "sudo npm run test:lab"' };
   }
   if (findOnPath(QEMU) === undefined) {
     return { ready: false, reason: `${QEMU} not found on PATH: ${fix}` };
@@ -275,16 +276,35 @@ export async function runInLab(options: LabRunOptions): Promise<LabRunResult> {
   }
 }
 
+/** Console lines that say why a guest stopped: a kernel panic or a failed guest setup step. */
+const STOP_REASON = /^(?:\[[\d. ]+\] )?(Kernel panic - not syncing: .*|lab-(?:init|guest): .*)$/;
+
+/** Returns the last console line that explains a stop, without its kernel timestamp. */
+function stopReason(lines: readonly string[]): string | undefined {
+  for (let index = lines.length - 1; index >= 0; index -= 1) {
+    const match = STOP_REASON.exec(lines[index]!);
+    if (match !== null) return match[1];
+  }
+  return undefined;
+}
+
+/** Returns the first line of describeLabFailure: what went wrong, without the console. */
+export function labFailureHeadline(result: LabRunResult, timeoutMs: number): string {
+  if (result.outcome === 'timed-out') {
+    return `the lab VM timed out after ${timeoutMs / 1000} s and was killed`;
+  }
+  const causes = [result.qemuError, stopReason(result.console.split('\n')) ?? ''];
+  return ['the lab VM stopped before the guest command finished', ...causes]
+    .filter((part) => part !== '')
+    .join(': ');
+}
+
 /** Formats why a run did not complete, with the last console lines, for a test failure. */
 export function describeLabFailure(result: LabRunResult, timeoutMs: number): string {
   const lines = result.console.trimEnd().split('\n');
   const tail = lines.slice(-CONSOLE_TAIL_LINES).map((line) => `  | ${line}`);
-  const headline =
-    result.outcome === 'timed-out'
-      ? `the lab VM timed out after ${timeoutMs / 1000} s and was killed`
-      : `the lab VM stopped before the guest command finished${result.qemuError ? ` (${result.qemuError})` : ''}`;
   return [
-    headline,
+    labFailureHeadline(result, timeoutMs),
     `last ${tail.length} console lines (the whole log is ${result.consoleLogPath}):`,
     ...tail,
   ].join('\n');
