@@ -48,6 +48,12 @@ test('stage2Script rejects bad options', () => {
   assert.throws(() => stage2Script({ ...OPTIONS, argv: [] }), {
     message: 'the lab guest command is empty: pass the program and its arguments in argv',
   });
+  assert.throws(() => stage2Script({ ...OPTIONS, cwd: '/run/user/0/repo' }), {
+    message: 'the lab guest cannot see the working directory /run/user/0/repo: move it out of /run',
+  });
+  assert.throws(() => stage2Script({ ...OPTIONS, argv: ['/proc/self/exe'] }), {
+    message: 'the lab guest cannot see the program /proc/self/exe: move it out of /proc',
+  });
   assert.throws(() => stage2Script({ ...OPTIONS, env: { 'BAD-NAME': 'x' } }), {
     message: 'invalid environment variable name "BAD-NAME" for the lab guest',
   });

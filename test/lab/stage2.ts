@@ -62,10 +62,23 @@ export function shellQuote(value: string): string {
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MODULE_NAME = /^[A-Za-z0-9_-]+$/;
 
+/** Guest folders that do not show the host's files. */
+const GUEST_ONLY_DIRS = ['/run', '/proc', '/sys', '/dev'];
+
+function checkGuestPath(path: string, what: string): void {
+  const hidden = GUEST_ONLY_DIRS.find((dir) => path === dir || path.startsWith(`${dir}/`));
+  if (hidden !== undefined) {
+    throw new Error(`the lab guest cannot see ${what} ${path}: move it out of ${hidden}`);
+  }
+}
+
 function checkOptions(options: Stage2Options): void {
-  if (options.argv.length === 0) {
+  const program = options.argv[0];
+  if (program === undefined) {
     throw new Error('the lab guest command is empty: pass the program and its arguments in argv');
   }
+  checkGuestPath(program, 'the program');
+  checkGuestPath(options.cwd, 'the working directory');
   for (const name of Object.keys(options.env)) {
     if (!ENV_NAME.test(name)) {
       throw new Error(`invalid environment variable name "${name}" for the lab guest`);
@@ -102,8 +115,8 @@ function mountLines(modulesDir: string): string[] {
     'ln -s /proc/self/fd/1 $root/dev/stdout',
     'ln -s /proc/self/fd/2 $root/dev/stderr',
     'mount -t tmpfs tmpfs $root/dev/shm',
+    // A fresh /run keeps the host's network namespace files out of the guest's `ip netns`.
     'mount -t tmpfs tmpfs $root/run',
-    'mount -t tmpfs tmpfs $root/tmp',
     'mount -t debugfs debugfs $root/sys/kernel/debug 2>/dev/null',
     `mkdir -p $root${GUEST_JOB_DIR}`,
     `mount --bind /job $root${GUEST_JOB_DIR} || stop "mounting the job folder in the new root failed"`,
