@@ -267,28 +267,21 @@ const D = {
       'RTM_NEWLINK IFLA_LINKINFO.IFLA_INFO_KIND, IFLA_OPERSTATE, IFLA_ADDRESS, IFLA_MASTER, IFLA_IFALIAS',
   },
   addresses: {
-    name: 'nft_address_count',
+    name: 'nft_addresses',
     type: 'gauge',
     help: 'Number of IP addresses assigned by address family.',
     labels: ['family'],
     source: 'RTM_NEWADDR ifa_family',
   },
   routes: {
-    name: 'nft_route_count',
+    name: 'nft_routes',
     type: 'gauge',
-    help: 'Number of routes by address family and routing table (named tables by name, others by number).',
-    labels: ['family', 'table'],
-    source: 'RTM_NEWROUTE rtm_family, RTA_TABLE',
-  },
-  routeEntries: {
-    name: 'nft_route_entries',
-    type: 'gauge',
-    help: 'Number of routes by address family, routing table, protocol (kernel, static, bgp ...) and type (unicast, blackhole ...).',
+    help: 'Number of routes by address family, routing table (named tables by name, others by number), protocol (kernel, static, bgp ...) and type (unicast, blackhole ...).',
     labels: ['family', 'table', 'protocol', 'type'],
     source: 'RTM_NEWROUTE rtm_family, RTA_TABLE, rtm_protocol, rtm_type',
   },
   neighbours: {
-    name: 'nft_neighbor_count',
+    name: 'nft_neighbors',
     type: 'gauge',
     help: 'Number of neighbour (ARP/NDP) entries by family and state.',
     labels: ['family', 'state'],
@@ -412,19 +405,14 @@ export function rtnetlinkFamilies(
   out.push(addresses);
 
   const routes = family(D.routes);
-  const entries = family(D.routeEntries);
-  const byTable = countBy(
-    snap.routes.map((r) => `${familyLabel(r.family)}\0${tableLabel(r.table)}`),
-  );
-  for (const [key, count] of byTable) addSample(routes, count, ...key.split('\0'));
-  const byKind = countBy(
+  const routeCounts = countBy(
     snap.routes.map(
       (r) =>
         `${familyLabel(r.family)}\0${tableLabel(r.table)}\0${PROTOCOL_NAMES[r.protocol] ?? String(r.protocol)}\0${ROUTE_TYPE_NAMES[r.type] ?? String(r.type)}`,
     ),
   );
-  for (const [key, count] of byKind) addSample(entries, count, ...key.split('\0'));
-  out.push(routes, entries);
+  for (const [key, count] of routeCounts) addSample(routes, count, ...key.split('\0'));
+  out.push(routes);
 
   const neighbours = family(D.neighbours);
   const neighbourCounts = countBy(
