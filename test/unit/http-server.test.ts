@@ -1,0 +1,321 @@
+// The HTTP server on a loopback port with made-up collectors, and the real process's
+// handling of SIGTERM.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { type AddressInfo, connect, createServer } from 'node:net';
+import { after, before, describe, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import type { Collector } from '../../src/collectors/types.js';
+import { ExporterServer } from '../../src/http/server.js';
+import { Scraper } from '../../src/scrape/scraper.js';
+import {
+  fakeCollector,
+  gate,
+  memoryLogger,
+  testConfig,
+  testFamily,
+} from '../support/collectors.js';
+import { MAIN } from '../support/exporter.js';
+
+interface Response {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers, method }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+async function startServer(
+  collectors: Collector[],
+  overrides: Parameters<typeof testConfig>[0] = {},
+  requestTimeoutMs?: number,
+) {
+  const { log } = memoryLogger();
+  const config = testConfig(overrides);
+  const scraper = new Scraper({ collectors, config, log });
+  const server = new ExporterServer({
+    config,
+    scraper,
+    log,
+    enabled: collectors.map((c) => c.name),
+    ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+  });
+  await server.start();
+  return { server, scraper, port: server.addresses()[0]!.port };
+}
+
+describe('exporter HTTP server', () => {
+  let port = 0;
+  let server: ExporterServer;
+  let scraper: Scraper;
+
+  before(async () => {
+    const started = await startServer([
+      fakeCollector('rtnetlink', async () => [testFamily('links', 200)]),
+      fakeCollector('softnet', async () => [testFamily('cpus', 2)]),
+    ]);
+    ({ server, scraper, port } = started);
+    await scraper.probeAll();
+  });
+  after(() => server.stop());
+
+  test('metrics default to text 0.0.4', async () => {
+    const res = await get(port, '/metrics');
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+    assert.equal(res.body.toString().includes('nft_test_links{item="199"} 199\n'), true);
+  });
+
+  test('OpenMetrics when the Accept header prefers it', async () => {
+    const res = await get(port, '/metrics', {
+      Accept:
+        'application/openmetrics-text;version=1.0.0;q=0.5,text/plain;version=0.0.4;q=0.3,*/*;q=0.2',
+    });
+    assert.equal(
+      res.headers['content-type'],
+      'application/openmetrics-text; version=1.0.0; charset=utf-8',
+    );
+    assert.equal(res.body.toString().endsWith('# EOF\n'), true);
+  });
+
+  test('gzip when Accept-Encoding allows it', async () => {
+    const plain = await get(port, '/metrics');
+    const zipped = await get(port, '/metrics', { 'Accept-Encoding': 'gzip' });
+    assert.equal(zipped.headers['content-encoding'], 'gzip');
+    assert.equal(plain.headers['content-encoding'], undefined);
+    const text = gunzipSync(zipped.body).toString();
+    assert.equal(
+      text.replace(/nft_scrape_[^\n]*\n/g, ''),
+      plain.body.toString().replace(/nft_scrape_[^\n]*\n/g, ''),
+    );
+  });
+
+  test('collect[] and exclude[] select collectors', async () => {
+    const only = (await get(port, '/metrics?collect[]=softnet')).body.toString();
+    assert.equal(only.includes('nft_test_cpus'), true);
+    assert.equal(only.includes('nft_test_links'), false);
+    assert.equal(only.includes('nft_scrape_collector_success{collector="rtnetlink"}'), false);
+    const without = (await get(port, '/metrics?exclude[]=softnet')).body.toString();
+    assert.equal(without.includes('nft_test_cpus'), false);
+    assert.equal(without.includes('nft_test_links'), true);
+  });
+
+  test('unknown or disabled collector in collect[] is a 400', async () => {
+    const unknown = await get(port, '/metrics?collect[]=bogus');
+    assert.equal(unknown.status, 400);
+    assert.equal(
+      unknown.body.toString(),
+      'unknown collector "bogus" in collect[]; known collectors: rtnetlink, rtnetlink_extended, traffic_control, conntrack, conntrack_expect, nftables, sock_diag, ethtool, ipvs, wireguard, devlink, drop_monitor, xfrm, softnet, netstat, softirq, irq, sockstat, nic_bql, nic_pcie, nic_temp\n',
+    );
+    const disabled = await get(port, '/metrics?exclude[]=irq');
+    assert.equal(disabled.status, 400);
+    assert.equal(
+      disabled.body.toString(),
+      'collector "irq" in exclude[] is disabled; enable it with --collector.irq\n',
+    );
+  });
+
+  test('other paths are 404 and other methods 405', async () => {
+    const missing = await get(port, '/nope');
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.toString(), 'not found: /nope; metrics are at /metrics\n');
+    const post = await get(port, '/metrics', {}, 'POST');
+    assert.equal(post.status, 405);
+    assert.equal(post.headers['allow'], 'GET, HEAD');
+    const head = await get(port, '/metrics', {}, 'HEAD');
+    assert.equal(head.status, 200);
+    assert.equal(head.body.length, 0);
+  });
+
+  test('health, readiness and landing page', async () => {
+    assert.deepEqual(
+      [(await get(port, '/healthz')).status, (await get(port, '/healthz')).body.toString()],
+      [200, 'OK\n'],
+    );
+    assert.equal((await get(port, '/ready')).status, 200);
+    const page = await get(port, '/');
+    assert.equal(page.headers['content-type'], 'text/html; charset=utf-8');
+    const html = page.body.toString();
+    assert.equal(html.includes('<tr data-collector="rtnetlink" class="available">'), true);
+    assert.equal(html.includes('<tr data-collector="irq" class="disabled">'), true);
+  });
+
+  test('oversized request header gets 431', async () => {
+    const res = await get(port, '/metrics', { 'X-Big': 'a'.repeat(10_000) });
+    assert.equal(res.status, 431);
+  });
+});
+
+test('ready is 503 until the startup probes finish', async () => {
+  const held = gate();
+  const { server, scraper, port } = await startServer([
+    fakeCollector(
+      'rtnetlink',
+      async () => [],
+      async () => {
+        await held.promise;
+        return { kind: 'available' };
+      },
+    ),
+  ]);
+  try {
+    const probing = scraper.probeAll();
+    const early = await get(port, '/ready');
+    assert.deepEqual(
+      [early.status, early.body.toString()],
+      [503, 'not ready: startup probes are still running\n'],
+    );
+    held.open();
+    await probing;
+    assert.equal((await get(port, '/ready')).status, 200);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('client that sends nothing is closed after the request timeout', async () => {
+  const { server, port } = await startServer([], {}, 300);
+  try {
+    const started = Date.now();
+    const closed = await new Promise<number>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', reject);
+      socket.on('close', () => resolve(Date.now() - started));
+      socket.resume();
+    });
+    assert.ok(closed >= 250, `closed after ${closed} ms`);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('scrapes beyond the concurrency cap get 503 with Retry-After', async () => {
+  const held = gate();
+  const { server, scraper, port } = await startServer(
+    [
+      fakeCollector('rtnetlink', async () => {
+        await held.promise;
+        return [testFamily('held', 1)];
+      }),
+    ],
+    { maxRequests: 1 },
+  );
+  try {
+    await scraper.probeAll();
+    const first = get(port, '/metrics');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = await get(port, '/metrics');
+    assert.equal(second.status, 503);
+    assert.equal(second.headers['retry-after'], '1');
+    assert.equal(second.body.toString(), 'too many concurrent scrapes (limit 1); retry later\n');
+    held.open();
+    assert.equal((await first).status, 200);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('stopping lets an in-flight scrape finish and refuses new connections', async () => {
+  const held = gate();
+  const { server, scraper, port } = await startServer([
+    fakeCollector('rtnetlink', async () => {
+      await held.promise;
+      return [testFamily('late', 1)];
+    }),
+  ]);
+  await scraper.probeAll();
+  const inFlight = get(port, '/metrics');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const stopped = server.stop();
+  await assert.rejects(get(port, '/healthz'), { code: 'ECONNREFUSED' });
+  held.open();
+  const res = await inFlight;
+  assert.equal(res.status, 200);
+  assert.equal(res.body.toString().includes('nft_test_late{item="0"} 0'), true);
+  await stopped;
+});
+
+/** Returns a loopback port that was free a moment ago. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+test('exporter process exits 0 on SIGTERM', async () => {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--collector.disable-defaults',
+      '--collector.rtnetlink',
+    ],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  const listening = new Promise<void>((resolve) => {
+    child.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+      if (stderr.includes('ready')) resolve();
+    });
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  await Promise.race([listening, exited]);
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  assert.match(stderr, /msg=stopped/);
+});
+
+test('port already in use is a clear error', async () => {
+  const { server, port } = await startServer([]);
+  try {
+    const child = spawn(
+      process.execPath,
+      [MAIN, `--web.listen-address=127.0.0.1:${port}`, '--collector.disable-defaults'],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    assert.equal(code, 1);
+    assert.equal(
+      stderr.includes(
+        `cannot listen on 127.0.0.1:${port}: address already in use; choose another with --web.listen-address`,
+      ),
+      true,
+      stderr,
+    );
+  } finally {
+    await server.stop();
+  }
+});
