@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { withOptionTable } from '../../scripts/gen-readme-options.js';
 import { registeredCollectors } from '../../src/collectors/index.js';
 import { buildMetricsDoc } from '../../src/metrics/docs-build.js';
 import { REPO_ROOT } from '../support/fixtures.js';
@@ -40,4 +41,13 @@ test('every descriptor follows the naming rules', () => {
       );
     }
   }
+});
+
+test('README option table is up to date', () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  assert.equal(
+    readme,
+    withOptionTable(readme),
+    'the option table in README.md is stale: run npm run docs',
+  );
 });
