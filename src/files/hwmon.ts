@@ -5,7 +5,7 @@
 // The hwmon<n> numbers are assigned in probe order and change across boots, so they name a
 // sensor only when two chips of one device share a chip name.
 
-import { listNetDevices, readPerDevice } from './netdev.js';
+import { listHardwareNetDevices, readPerDevice } from './netdev.js';
 import type { FileReader } from './paths.js';
 
 /** Raw texts of one hwmon directory. */
@@ -107,14 +107,14 @@ export async function readHwmonFiles(reader: FileReader, device: string): Promis
 }
 
 /**
- * Reads the hwmon temperatures of the devices under /sys/class/net that pass `allowed`.
- * Returns undefined when /sys/class/net is absent.
+ * Reads the hwmon temperatures of the non-virtual devices under /sys/class/net that pass
+ * `allowed`. Returns undefined when /sys/class/net is absent.
  */
 export async function readHwmon(
   reader: FileReader,
   allowed: (name: string) => boolean,
 ): Promise<HwmonSnapshot | undefined> {
-  const devices = await listNetDevices(reader, allowed);
+  const devices = await listHardwareNetDevices(reader, allowed);
   if (devices === undefined) return undefined;
   return parseHwmon(await readPerDevice(devices, (device) => readHwmonFiles(reader, device)));
 }

@@ -6,6 +6,9 @@ import type { FileReader } from './paths.js';
 /** Relative path under the sysfs root. */
 export const NET_CLASS_PATH = 'class/net';
 
+/** Directory of the devices that the kernel registers without a parent device. */
+export const VIRTUAL_NET_PATH = 'devices/virtual/net';
+
 // Entries of /sys/class/net that are files, not devices (bonding's control file).
 const NOT_DEVICES = new Set(['bonding_masters']);
 
@@ -27,6 +30,21 @@ export async function listNetDevices(
       /^[^/:\s]{1,15}$/.test(name) &&
       allowed(name),
   );
+}
+
+/**
+ * Lists like {@link listNetDevices} but leaves out virtual devices (lo, veth, bridges,
+ * tunnels ...), which /sys/devices/virtual/net lists. One listing replaces a failed lookup
+ * per virtual device, which matters on hosts with thousands of veths.
+ */
+export async function listHardwareNetDevices(
+  reader: FileReader,
+  allowed: (name: string) => boolean,
+): Promise<string[] | undefined> {
+  const devices = await listNetDevices(reader, allowed);
+  if (devices === undefined) return undefined;
+  const virtual = new Set((await reader.list('sysfs', VIRTUAL_NET_PATH)) ?? []);
+  return devices.filter((device) => !virtual.has(device));
 }
 
 // Reads for different devices overlap up to this many at a time; libuv runs file system

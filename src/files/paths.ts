@@ -48,7 +48,10 @@ const PROCFS_ALLOWED: readonly RegExp[] = [
 
 const SYSFS_ALLOWED: readonly RegExp[] = [
   /^class\/net$/,
+  // Lists the virtual devices, which have no PCI function and no hwmon sensors.
+  /^devices\/virtual\/net$/,
   new RegExp(`^${NET}/queues$`),
+  new RegExp(`^${NET}/queues/tx-\\d+$`),
   new RegExp(`^${NET}/queues/tx-\\d+/byte_queue_limits/(limit|inflight)$`),
   new RegExp(
     `^${NET}/device/(current_link_speed|current_link_width|max_link_speed|max_link_width|` +

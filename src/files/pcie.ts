@@ -9,7 +9,7 @@
 // SR-IOV virtual functions (device/physfn exists) share their parent's link and are skipped.
 
 import { omitUndefined } from './defined.js';
-import { listNetDevices, readPerDevice } from './netdev.js';
+import { listHardwareNetDevices, readPerDevice } from './netdev.js';
 import type { FileReader } from './paths.js';
 
 /** Raw file texts of one device; a field is undefined when its file is absent. */
@@ -110,29 +110,26 @@ export function parsePcie(files: ReadonlyMap<string, PcieFiles>): PcieSnapshot {
   return { devices, skipped: count.skipped };
 }
 
-/** Reads the PCIe files of one device. */
+/**
+ * Reads the PCIe files of one device. A device without current_link_speed is no PCI function,
+ * so its other files are not looked up.
+ */
 export async function readPcieFiles(reader: FileReader, device: string): Promise<PcieFiles> {
   const base = `class/net/${device}/device`;
-  if (await reader.isDirectory('sysfs', `${base}/physfn`)) return { virtualFunction: true };
   const read = (name: string): Promise<string | undefined> =>
     reader.readText('sysfs', `${base}/${name}`);
-  const [
-    currentLinkSpeed,
-    currentLinkWidth,
-    maxLinkSpeed,
-    maxLinkWidth,
-    aerCorrectable,
-    aerFatal,
-    aerNonfatal,
-  ] = await Promise.all([
-    read('current_link_speed'),
-    read('current_link_width'),
-    read('max_link_speed'),
-    read('max_link_width'),
-    read('aer_dev_correctable'),
-    read('aer_dev_fatal'),
-    read('aer_dev_nonfatal'),
-  ]);
+  const currentLinkSpeed = await read('current_link_speed');
+  if (currentLinkSpeed === undefined) return { virtualFunction: false };
+  if (await reader.isDirectory('sysfs', `${base}/physfn`)) return { virtualFunction: true };
+  const [currentLinkWidth, maxLinkSpeed, maxLinkWidth, aerCorrectable, aerFatal, aerNonfatal] =
+    await Promise.all([
+      read('current_link_width'),
+      read('max_link_speed'),
+      read('max_link_width'),
+      read('aer_dev_correctable'),
+      read('aer_dev_fatal'),
+      read('aer_dev_nonfatal'),
+    ]);
   const texts = omitUndefined({
     currentLinkSpeed,
     currentLinkWidth,
@@ -146,14 +143,14 @@ export async function readPcieFiles(reader: FileReader, device: string): Promise
 }
 
 /**
- * Reads the PCIe files of the devices under /sys/class/net that pass `allowed`. Returns
- * undefined when /sys/class/net is absent.
+ * Reads the PCIe files of the non-virtual devices under /sys/class/net that pass `allowed`.
+ * Returns undefined when /sys/class/net is absent.
  */
 export async function readPcie(
   reader: FileReader,
   allowed: (name: string) => boolean,
 ): Promise<PcieSnapshot | undefined> {
-  const devices = await listNetDevices(reader, allowed);
+  const devices = await listHardwareNetDevices(reader, allowed);
   if (devices === undefined) return undefined;
   return parsePcie(await readPerDevice(devices, (device) => readPcieFiles(reader, device)));
 }

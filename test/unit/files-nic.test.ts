@@ -278,11 +278,18 @@ describe('NIC collectors on virtual devices', () => {
       [0, 0, 0, 0, 0, 0, 0],
     );
     assert.deepEqual(temp[0]?.samples, []);
-    assert.deepEqual(bql[0]?.samples, [
-      { labels: ['ifb0'], value: 0 },
-      { labels: ['ifb1'], value: 0 },
-    ]);
+    assert.deepEqual(bql[0]?.samples, []);
     assert.equal(ctx.skipped(), 0);
+  });
+
+  it('skip BQL files of virtual devices', async () => {
+    // ifb0 and ifb1 have byte_queue_limits files but are listed in devices/virtual/net.
+    const ctx = testContext(fixtureConfig('vm-6.18-x86_64'));
+    const bql = await nicBqlCollector.collect(ctx);
+    assert.deepEqual(
+      bql.map((f) => f.samples),
+      [[{ labels: ['eth0'], value: 2251 }], [{ labels: ['eth0'], value: 0 }]],
+    );
   });
 
   it('probe a missing sysfs as unavailable', async () => {
