@@ -1,20 +1,34 @@
 // Requests for NETLINK_ROUTE dumps: links, addresses, routes and neighbours. Each dump is
 // one request whose whole reply is decoded into snapshots.
 
+import { AttrBuilder } from '../../netlink/attr.js';
 import { forEachMessage } from '../../netlink/message.js';
 import type { NetlinkSocket, RequestOptions } from '../../netlink/socket.js';
 import {
+  AF_BRIDGE,
+  AF_UNSPEC,
+  FIB_RULE_HDR_LEN,
+  IF_STATS_MSG_LEN,
   IFADDRMSG_LEN,
   IFINFOMSG_LEN,
+  IFLA_EXT_MASK,
   NDMSG_LEN,
+  NHMSG_LEN,
+  RTEXT_FILTER_SKIP_STATS,
   RTM_GETADDR,
   RTM_GETLINK,
   RTM_GETNEIGH,
+  RTM_GETNEXTHOP,
   RTM_GETROUTE,
+  RTM_GETRULE,
+  RTM_GETSTATS,
   RTM_NEWADDR,
   RTM_NEWLINK,
   RTM_NEWNEIGH,
+  RTM_NEWNEXTHOP,
   RTM_NEWROUTE,
+  RTM_NEWRULE,
+  RTM_NEWSTATS,
   RTMSG_LEN,
 } from './constants.js';
 import {
@@ -27,6 +41,16 @@ import {
   parseRoute,
   type RouteSnapshot,
 } from './parse.js';
+import {
+  type FdbEntrySnapshot,
+  type LinkStatsSnapshot,
+  type NexthopSnapshot,
+  parseFdbEntry,
+  parseNexthop,
+  parseRule,
+  parseStats,
+  type RuleSnapshot,
+} from './stats.js';
 
 /** Objects of one dump and the restarts it took (NLM_F_DUMP_INTR). */
 export interface DumpResult<T> {
@@ -45,8 +69,9 @@ async function dumpAll<T>(
   op: string,
   parse: (buf: Buffer, start: number, end: number) => T,
   opts: DumpOptions,
+  attrs?: Uint8Array,
 ): Promise<DumpResult<T>> {
-  const result = await socket.dump(request, header, undefined, { ...opts, op });
+  const result = await socket.dump(request, header, attrs, { ...opts, op });
   const items: T[] = [];
   forEachMessage(result.datagrams, (buf, type, _flags, payload, end) => {
     if (type === reply) items.push(parse(buf, payload, end));
@@ -107,6 +132,125 @@ export function dumpNeighbours(
     header,
     'dump RTM_GETNEIGH',
     parseNeighbour,
+    opts,
+  );
+}
+
+/**
+ * Dumps every link with IFLA_EXT_MASK set to RTEXT_FILTER_SKIP_STATS, for callers that need
+ * names, kinds and masters. The kernel then leaves out the IPv6 and VF counters, which made
+ * the reply about a quarter smaller on Linux 6.18; IFLA_STATS64 is still sent.
+ */
+export function dumpLinksSkipStats(
+  socket: NetlinkSocket,
+  opts: DumpOptions = {},
+): Promise<DumpResult<LinkSnapshot>> {
+  const attrs = new AttrBuilder().u32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS).toBuffer();
+  return dumpAll(
+    socket,
+    RTM_GETLINK,
+    RTM_NEWLINK,
+    new Uint8Array(IFINFOMSG_LEN),
+    'dump RTM_GETLINK RTEXT_FILTER_SKIP_STATS',
+    parseLink,
+    opts,
+    attrs,
+  );
+}
+
+function statsHeader(ifindex: number, filterMask: number): Buffer {
+  const header = Buffer.alloc(IF_STATS_MSG_LEN);
+  header.writeUInt32LE(ifindex, 4);
+  header.writeUInt32LE(filterMask, 8);
+  return header;
+}
+
+/**
+ * Dumps the statistics of every link (RTM_GETSTATS) that `filterMask` selects, one bit per
+ * IFLA_STATS_* attribute (statsFilterBit). Rejects with the netlink layer's errors, and with
+ * a KernelError on kernels before Linux 4.7, which lack RTM_GETSTATS.
+ */
+export function dumpStats(
+  socket: NetlinkSocket,
+  filterMask: number,
+  opts: DumpOptions = {},
+): Promise<DumpResult<LinkStatsSnapshot>> {
+  return dumpAll(
+    socket,
+    RTM_GETSTATS,
+    RTM_NEWSTATS,
+    statsHeader(0, filterMask),
+    'dump RTM_GETSTATS',
+    parseStats,
+    opts,
+  );
+}
+
+/** Requests the statistics of link `ifindex` (RTM_GETSTATS without NLM_F_DUMP). */
+export async function getStats(
+  socket: NetlinkSocket,
+  ifindex: number,
+  filterMask: number,
+  opts: DumpOptions = {},
+): Promise<LinkStatsSnapshot | undefined> {
+  const reply = await socket.request(RTM_GETSTATS, 0, statsHeader(ifindex, filterMask), undefined, {
+    ...opts,
+    op: `get RTM_GETSTATS ifindex ${ifindex}`,
+  });
+  let stats: LinkStatsSnapshot | undefined;
+  forEachMessage(reply.datagrams, (buf, type, _flags, payload, end) => {
+    if (type === RTM_NEWSTATS) stats = parseStats(buf, payload, end);
+  });
+  return stats;
+}
+
+/**
+ * Dumps the bridge forwarding databases (RTM_GETNEIGH of family AF_BRIDGE). The reply also
+ * contains the unicast and multicast address lists of devices outside bridges, which have no
+ * NDA_MASTER.
+ */
+export function dumpBridgeFdb(
+  socket: NetlinkSocket,
+  opts: DumpOptions = {},
+): Promise<DumpResult<FdbEntrySnapshot>> {
+  const header = new Uint8Array(NDMSG_LEN);
+  header[0] = AF_BRIDGE;
+  return dumpAll(
+    socket,
+    RTM_GETNEIGH,
+    RTM_NEWNEIGH,
+    header,
+    'dump RTM_GETNEIGH AF_BRIDGE',
+    parseFdbEntry,
+    opts,
+  );
+}
+
+/**
+ * Dumps the FIB rules of every family that has them (RTM_GETRULE with AF_UNSPEC). Rejects
+ * with a KernelError on kernels built without policy routing.
+ */
+export function dumpRules(
+  socket: NetlinkSocket,
+  opts: DumpOptions = {},
+): Promise<DumpResult<RuleSnapshot>> {
+  const header = new Uint8Array(FIB_RULE_HDR_LEN);
+  header[0] = AF_UNSPEC;
+  return dumpAll(socket, RTM_GETRULE, RTM_NEWRULE, header, 'dump RTM_GETRULE', parseRule, opts);
+}
+
+/** Dumps every nexthop object (RTM_GETNEXTHOP). Kernels before Linux 5.3 reject it. */
+export function dumpNexthops(
+  socket: NetlinkSocket,
+  opts: DumpOptions = {},
+): Promise<DumpResult<NexthopSnapshot>> {
+  return dumpAll(
+    socket,
+    RTM_GETNEXTHOP,
+    RTM_NEWNEXTHOP,
+    new Uint8Array(NHMSG_LEN),
+    'dump RTM_GETNEXTHOP',
+    parseNexthop,
     opts,
   );
 }

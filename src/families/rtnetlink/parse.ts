@@ -62,7 +62,7 @@ export type LinkStatsField = (typeof LINK_STATS_FIELDS)[number];
 export type LinkStats = Readonly<Record<LinkStatsField, bigint | undefined>>;
 
 /** rtnl_link_stats64 up to tx_window_errors (Linux 2.6.35); later fields were appended. */
-const LINK_STATS_MIN = 21 * 8;
+export const LINK_STATS_MIN = 21 * 8;
 
 /** One link from RTM_NEWLINK. */
 export interface LinkSnapshot {
@@ -161,7 +161,11 @@ function parseLinkKind(info: AttrCursor): string | undefined {
 const statsScratch = new BigUint64Array(LINK_STATS_FIELDS.length);
 const statsScratchBytes = new Uint8Array(statsScratch.buffer);
 
-function parseLinkStats(buf: Buffer, at: number, length: number): LinkStats {
+/**
+ * Decodes struct rtnl_link_stats64 at `buf[at, at + length)`; the caller checks that
+ * `length` is at least LINK_STATS_MIN. Fields beyond `length` are undefined.
+ */
+export function parseLinkStats(buf: Buffer, at: number, length: number): LinkStats {
   const n = Math.min(LINK_STATS_FIELDS.length, Math.floor(length / 8));
   buf.copy(statsScratchBytes, 0, at, at + n * 8);
   const v = statsScratch;
