@@ -162,6 +162,8 @@ async function startNodeExporter(): Promise<NodeExporter | undefined> {
     ],
     { stdio: 'ignore' },
   );
+  // Also stop it when this process ends early, for example on EPIPE from a closed pipe.
+  process.on('exit', () => child.kill('SIGTERM'));
   for (let attempt = 0; attempt < 100; attempt++) {
     try {
       const response = await fetch(`http://127.0.0.1:${port}/metrics`);
@@ -238,9 +240,7 @@ async function runHere(options: Options, title: string): Promise<void> {
       'ne http p50',
       'ne cpu',
     ];
-    console.log(
-      header.map((h, i) => (i === 0 ? h.padEnd(10) : h.padStart(i === 6 ? 14 : 12))).join(''),
-    );
+    console.log(header.map((h, i) => (i === 0 ? h.padEnd(10) : h.padStart(16))).join(''));
     for (const [collector, theirName] of PAIRS) {
       const ours = await measureOurs(collector, options.runs);
       if (typeof ours === 'string') {
