@@ -3,6 +3,7 @@
 import './rtnetlink.js';
 import './traffic_control.js';
 import './sock_diag.js';
+import './xfrm.js';
 import './softnet.js';
 import './netstat.js';
 import './softirq.js';
