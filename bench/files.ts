@@ -5,8 +5,8 @@
 // Usage: npm run build && node dist/bench/files.js [--runs N] [--veths N]
 //   --runs N    scrapes per collector (default 200)
 //   --veths N   also run inside a fresh network namespace with N veth pairs, so that the
-//               NIC collectors walk 2N devices (needs root; `ip netns exec` mounts a sysfs
-//               of that namespace)
+//               NIC collectors list 2N devices. This needs root, and `ip netns exec` mounts
+//               a sysfs of that namespace.
 //
 // Columns: our collect() alone, our collect() plus text encoding, node_exporter's own
 // node_scrape_collector_duration_seconds, the HTTP round trip of its scrape, and CPU time per
@@ -32,7 +32,7 @@ import { encodeFamilies } from '../src/metrics/exposition.js';
 import { createBenchNamespace, vethPairLines } from './netns-scene.js';
 
 const NODE_EXPORTER = 'prometheus-node-exporter';
-// Clock ticks per second of /proc/<pid>/stat on Linux; getconf CLK_TCK prints it.
+// Clock ticks per second of /proc/<pid>/stat, as getconf CLK_TCK prints it.
 const CLOCK_TICKS = Number(
   spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim() || '100',
 );

@@ -1,7 +1,8 @@
 // Collector netstat: IP, ICMP, TCP and UDP MIB fields from /proc/net/snmp, /proc/net/netstat
 // and /proc/net/snmp6, as `protocol` and `field` labels. Only the fields whose
 // `<protocol>_<field>` name (`Tcp_RetransSegs`) matches `netstat.fieldInclude` as a whole are
-// exported. Counters and gauges go to separate families, so rate() never sees a gauge.
+// exported. Counters and gauges go to separate families, so that rate() is never applied
+// to a gauge.
 
 import { wholeMatch } from '../files/match.js';
 import { type NetstatSnapshot, readNetstat, SNMP_PATH } from '../files/netstat.js';
@@ -31,8 +32,8 @@ const GAUGE: MetricDescriptor = {
   source: SOURCE,
 };
 
-// RFC 4022 and RFC 4293 define these as current values or settings; every other field is
-// a counter.
+// RFC 4022 (TCP-MIB) and RFC 4293 (IP-MIB) define these as current values or settings.
+// Every other field is a counter.
 const GAUGE_FIELDS = new Set([
   'Ip_Forwarding',
   'Ip_DefaultTTL',

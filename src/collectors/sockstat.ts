@@ -31,7 +31,7 @@ const MEMORY_BYTES: MetricDescriptor = {
 
 /**
  * Builds the sockstat families. Protocols are lower-cased (`TCP6` becomes `tcp6`). Without a
- * page size the "mem" values cannot be converted; they are left out and counted as skipped.
+ * page size the "mem" values cannot be converted, so they are left out and counted as skipped.
  */
 export function sockstatFamilies(snapshot: SockstatSnapshot): {
   families: MetricFamily[];

@@ -9,7 +9,7 @@ import { omitUndefined } from './defined.js';
 import { listHardwareNetDevices, readPerDevice } from './netdev.js';
 import type { FileReader } from './paths.js';
 
-/** Raw file texts of one transmit queue; a field is undefined when its file is absent. */
+/** Raw file texts of one transmit queue. A field is left out when its file is absent. */
 export interface BqlQueueFiles {
   readonly queue: string;
   readonly limit?: string;
@@ -65,7 +65,7 @@ export function parseBql(files: ReadonlyMap<string, readonly BqlQueueFiles[]>): 
   return { devices, skipped };
 }
 
-/** Reads the BQL files of every transmit queue of one device; an empty list when none. */
+/** Reads the BQL files of every transmit queue of one device, or returns an empty list. */
 export async function readBqlFiles(reader: FileReader, device: string): Promise<BqlQueueFiles[]> {
   const queues = await reader.list('sysfs', `class/net/${device}/queues`);
   const txQueues = (queues ?? []).filter((queue) => /^tx-\d+$/.test(queue));

@@ -1,5 +1,5 @@
-// Snapshots leave a field out rather than set it to undefined, so that tests comparing whole
-// snapshots with deepStrictEqual see the same shape that a reader of the object sees.
+// Snapshots leave a field out rather than set it to undefined. Tests compare whole snapshots
+// with deepStrictEqual, which treats a missing field and an undefined one as different.
 
 /** Returns a copy of `fields` without the properties whose value is undefined. */
 export function omitUndefined<T extends object>(

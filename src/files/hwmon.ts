@@ -12,7 +12,7 @@ import type { FileReader } from './paths.js';
 export interface HwmonDirFiles {
   /** Directory name, `hwmon<n>`. */
   readonly dir: string;
-  /** Text of the name file; undefined when absent. */
+  /** Text of the name file, left out when the file is absent. */
   readonly name?: string;
   /** temp<k>_input texts in ascending k. */
   readonly temps: readonly { readonly index: number; readonly input: string }[];
@@ -98,7 +98,7 @@ async function readHwmonDir(reader: FileReader, base: string, dir: string): Prom
   return name === undefined ? { dir, temps, unreadable } : { dir, name, temps, unreadable };
 }
 
-/** Reads every hwmon directory of one device; an empty list when it has none. */
+/** Reads every hwmon directory of one device, or returns an empty list. */
 export async function readHwmonFiles(reader: FileReader, device: string): Promise<HwmonDirFiles[]> {
   const base = `class/net/${device}/device/hwmon`;
   const dirs = ((await reader.list('sysfs', base)) ?? []).filter((dir) => /^hwmon\d+$/.test(dir));

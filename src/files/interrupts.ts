@@ -1,5 +1,5 @@
-// Parser and reader for /proc/interrupts (show_interrupts() in kernel/irq/proc.c): a header
-// of "CPU<n>" columns, one per online CPU, then one row per IRQ:
+// Parser and reader for /proc/interrupts, written by show_interrupts() in kernel/irq/proc.c.
+// A header of "CPU<n>" columns, one per online CPU, comes first, then one row per IRQ:
 //   " 38:          0       2018 PCI-MSIX-0000:00:03.0   1-edge      virtio2-input.0"
 // The counts are followed by the interrupt chip, the hardware IRQ and trigger, and, after
 // two spaces, the comma-separated names of the handlers ("actions") registered on the IRQ.
@@ -9,7 +9,7 @@
 import type { FileReader } from './paths.js';
 import { parseCount, parseCpuHeader } from './softirqs.js';
 
-/** One numbered IRQ; `counts[i]` belongs to CPU `cpus[i]` of the snapshot. */
+/** One numbered IRQ. `counts[i]` belongs to CPU `cpus[i]` of the snapshot. */
 export interface InterruptRow {
   readonly irq: string;
   /** Handler names as printed, for example `virtio2-input.0` or `eth0-rx-0, eth0-tx-0`. */
@@ -74,7 +74,7 @@ function handlerNames(tail: string): string {
   return start < 0 ? '' : trimmed.slice(start);
 }
 
-/** Reads and parses the file; returns undefined when it is absent. */
+/** Reads and parses the file, or returns undefined when it is absent. */
 export async function readInterrupts(reader: FileReader): Promise<InterruptsSnapshot | undefined> {
   const text = await reader.readText('procfs', INTERRUPTS_PATH);
   return text === undefined ? undefined : parseInterrupts(text);

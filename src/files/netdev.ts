@@ -47,8 +47,8 @@ export async function listHardwareNetDevices(
   return devices.filter((device) => !virtual.has(device));
 }
 
-// Reads for different devices overlap up to this many at a time; libuv runs file system
-// calls on its thread pool, which has 4 threads unless UV_THREADPOOL_SIZE says otherwise.
+// Reads for different devices overlap up to this many at a time. libuv runs file system
+// calls on its thread pool, which has 4 threads unless UV_THREADPOOL_SIZE sets another size.
 const DEVICE_CONCURRENCY = 8;
 
 /**

@@ -2,7 +2,7 @@
 //   /proc/net/snmp and /proc/net/netstat  pairs of lines, "Proto: Name1 Name2 ..." followed
 //                                         by "Proto: 1 2 ..." (net/ipv4/proc.c)
 //   /proc/net/snmp6                       one "Ip6InReceives   1" pair per line
-//                                         (net/ipv6/proc.c); absent when IPv6 is disabled
+//                                         (net/ipv6/proc.c), absent when IPv6 is disabled
 // Values are kept as signed 64-bit integers: most are unsigned counters, but Tcp MaxConn is
 // printed as -1 when the limit is dynamic.
 
@@ -21,7 +21,7 @@ export interface NetstatSnapshot {
   readonly skipped: number;
 }
 
-/** Relative paths under the procfs root; only snmp is required. */
+/** Relative paths under the procfs root. Only snmp is required. */
 export const SNMP_PATH = 'net/snmp';
 export const NETSTAT_PATH = 'net/netstat';
 export const SNMP6_PATH = 'net/snmp6';
@@ -42,9 +42,9 @@ interface Parsed {
 }
 
 /**
- * Parses the paired-line format of /proc/net/snmp and /proc/net/netstat. A line that is not
- * a header of names followed by a value line with the same protocol and the same number of
- * columns is skipped and counted; a value that is not a 64-bit integer skips only its field.
+ * Parses the paired-line format of /proc/net/snmp and /proc/net/netstat. Each header of
+ * names must be followed by a value line with the same protocol and number of columns, or
+ * the line is skipped and counted. A value that is not a 64-bit integer skips only its field.
  */
 export function parsePairedMib(text: string): NetstatSnapshot {
   const lines = text.split('\n').filter((line) => line.trim() !== '');
@@ -115,7 +115,7 @@ export function parseSnmp6(text: string): NetstatSnapshot {
 
 /**
  * Reads /proc/net/snmp, /proc/net/netstat and /proc/net/snmp6. Returns undefined when
- * /proc/net/snmp is absent; the other two files are optional and add nothing when absent.
+ * /proc/net/snmp is absent. The other two files are optional and add nothing when absent.
  */
 export async function readNetstat(reader: FileReader): Promise<NetstatSnapshot | undefined> {
   const snmp = await reader.readText('procfs', SNMP_PATH);

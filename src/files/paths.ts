@@ -2,13 +2,13 @@
 //
 // Every read names a path relative to one of two roots, `config.pathProcfs` (default /proc)
 // and `config.pathSysfs` (default /sys), so the exporter can read a host's trees mounted
-// elsewhere in a container. A relative path must match the allowlist below; anything else
-// is rejected before any filesystem call is made.
+// elsewhere in a container. A relative path must match the allowlist below, and any other
+// path is rejected before a filesystem call is made.
 
 import { promises as fsPromises } from 'node:fs';
 import { join } from 'node:path';
 
-/** Which mounted tree a relative path belongs to. */
+/** The mounted tree that a relative path is resolved under. */
 export type FileRoot = 'procfs' | 'sysfs';
 
 /** Absolute paths of the two trees, from `config.pathProcfs` and `config.pathSysfs`. */
@@ -17,7 +17,7 @@ export interface FileRoots {
   readonly sysfs: string;
 }
 
-/** The filesystem calls the reader makes; tests pass a spy or a fake. */
+/** The filesystem calls that the reader makes. Tests pass a spy or a fake. */
 export interface FileSystem {
   readFile(path: string): Promise<Buffer>;
   /** Lists the entry names of a directory as raw bytes, so names that are not UTF-8 are seen. */
@@ -71,7 +71,7 @@ export function isAllowedPath(root: FileRoot, relPath: string): boolean {
   return patterns.some((pattern) => pattern.test(relPath));
 }
 
-/** Error for a path outside the allowlist; no filesystem call was made for it. */
+/** Error for a path outside the allowlist, raised before any filesystem call. */
 export class PathNotAllowedError extends Error {
   readonly code = 'NLX_ERR_PATH_NOT_ALLOWED';
   override readonly name = 'PathNotAllowedError';
@@ -87,7 +87,7 @@ export class PathNotAllowedError extends Error {
 }
 
 // Errors that mean "this file or directory is not there" rather than a failure: missing
-// entries, a path component that is a file, and sysfs attributes whose driver cannot answer.
+// entries, a path component that is a file, and sysfs attributes that the driver cannot read.
 const ABSENT_CODES = new Set(['ENOENT', 'ENOTDIR', 'ENODEV', 'ENXIO', 'EINVAL', 'EOPNOTSUPP']);
 
 function isAbsent(err: unknown): boolean {
@@ -99,7 +99,7 @@ function isAbsent(err: unknown): boolean {
  * FileReader reads allowlisted files and directories under the two roots.
  *
  * Absent files and directories read as `undefined`. A path outside the allowlist throws
- * {@link PathNotAllowedError} before any filesystem call; any other failure (EACCES, EIO)
+ * {@link PathNotAllowedError} before any filesystem call. Any other failure (EACCES, EIO)
  * is thrown as the Node error with its `code`.
  */
 export class FileReader {
@@ -108,7 +108,7 @@ export class FileReader {
     private readonly fs: FileSystem = nodeFileSystem,
   ) {}
 
-  /** Returns the absolute path of an allowlisted relative path; throws when not allowed. */
+  /** Returns the absolute path of an allowlisted relative path, or throws PathNotAllowedError. */
   resolve(root: FileRoot, relPath: string): string {
     if (!isAllowedPath(root, relPath)) throw new PathNotAllowedError(root, relPath);
     return join(root === 'procfs' ? this.roots.procfs : this.roots.sysfs, relPath);

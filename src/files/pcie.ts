@@ -5,14 +5,14 @@
 //   /sys/class/net/<dev>/device/aer_dev_{correctable,fatal,nonfatal}  (drivers/pci/pcie/aer.c)
 //     "RxErr 0" per error bit, then "TOTAL_ERR_COR 3": the number of error messages the
 //     device reported. One message can set several bits, so the TOTAL_ line is the count
-//     of errors; the per-bit lines are not summed.
+//     of errors, and the per-bit lines are not summed.
 // SR-IOV virtual functions (device/physfn exists) share their parent's link and are skipped.
 
 import { omitUndefined } from './defined.js';
 import { listHardwareNetDevices, readPerDevice } from './netdev.js';
 import type { FileReader } from './paths.js';
 
-/** Raw file texts of one device; a field is undefined when its file is absent. */
+/** Raw file texts of one device. A field is left out when its file is absent. */
 export interface PcieFiles {
   readonly currentLinkSpeed?: string;
   readonly currentLinkWidth?: string;
@@ -25,7 +25,7 @@ export interface PcieFiles {
   readonly virtualFunction: boolean;
 }
 
-/** Link state and AER totals of one device; a field is absent when the kernel gave none. */
+/** Link state and AER totals of one device. A field is left out when the kernel gave none. */
 export interface PcieDevice {
   readonly device: string;
   readonly currentSpeedGts?: number;

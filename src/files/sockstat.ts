@@ -3,7 +3,7 @@
 //   sockets: used 12
 //   TCP: inuse 1 orphan 0 tw 2 alloc 1 mem 0
 //   FRAG: inuse 0 memory 0
-// TCP, UDP and UDPLITE "mem" is in pages of the kernel's page size; FRAG "memory" is in
+// TCP, UDP and UDPLITE "mem" is in pages of the kernel's page size, and FRAG "memory" is in
 // bytes. sockstat6 is absent when IPv6 is disabled. The page size comes from the exporter's
 // own auxiliary vector (/proc/self/auxv, entry AT_PAGESZ), which the kernel fills in.
 
@@ -20,12 +20,12 @@ export interface SockstatEntry {
 /** Entries in file order (sockstat, then sockstat6) and the malformed entries skipped. */
 export interface SockstatSnapshot {
   readonly entries: readonly SockstatEntry[];
-  /** Bytes per page for the "mem" keys; undefined when /proc/self/auxv could not be read. */
+  /** Bytes per page for the "mem" keys, left out when /proc/self/auxv could not be read. */
   readonly pageSize?: number;
   readonly skipped: number;
 }
 
-/** Relative paths under the procfs root; sockstat6 and self/auxv are optional. */
+/** Relative paths under the procfs root. sockstat6 and self/auxv are optional. */
 export const SOCKSTAT_PATH = 'net/sockstat';
 export const SOCKSTAT6_PATH = 'net/sockstat6';
 export const AUXV_PATH = 'self/auxv';
@@ -34,7 +34,8 @@ const SIGNED = /^-?\d{1,16}$/;
 
 /**
  * Parses sockstat or sockstat6 text. A line without a "PROTO:" prefix and key-value pairs is
- * skipped and counted; so are a value that is not an integer and a trailing key without value.
+ * skipped and counted. So is each value that is not an integer, and a trailing key without
+ * a value.
  */
 export function parseSockstat(text: string): SockstatSnapshot {
   const entries: SockstatEntry[] = [];
@@ -61,7 +62,7 @@ export function parseSockstat(text: string): SockstatSnapshot {
   return { entries, skipped };
 }
 
-// AT_PAGESZ from /usr/include/linux/auxvec.h; AT_NULL (0) ends the vector.
+// AT_PAGESZ is from /usr/include/linux/auxvec.h. AT_NULL (0) ends the vector.
 const AT_NULL = 0n;
 const AT_PAGESZ = 6n;
 const WORD_64_ARCHS = new Set(['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64', 'mips64el']);

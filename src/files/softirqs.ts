@@ -4,7 +4,7 @@
 
 import type { FileReader } from './paths.js';
 
-/** One softirq row; `counts[i]` belongs to CPU `cpus[i]` of the snapshot. */
+/** One softirq row. `counts[i]` belongs to CPU `cpus[i]` of the snapshot. */
 export interface SoftirqRow {
   readonly name: string;
   readonly counts: readonly number[];
@@ -23,7 +23,7 @@ export const SOFTIRQS_PATH = 'softirqs';
 const CPU_HEADER = /^CPU(\d+)$/;
 const COUNT = /^\d{1,10}$/;
 
-/** Parses per-CPU CPU ids from a header line of "CPU<n>" tokens, or undefined if it is none. */
+/** Returns the CPU ids of a header line of "CPU<n>" tokens, or undefined for any other line. */
 export function parseCpuHeader(line: string): number[] | undefined {
   const tokens = line.trim().split(/\s+/);
   const cpus: number[] = [];
@@ -78,7 +78,7 @@ function parseRow(line: string, width: number): SoftirqRow | undefined {
   return { name, counts };
 }
 
-/** Reads and parses the file; returns undefined when it is absent. */
+/** Reads and parses the file, or returns undefined when it is absent. */
 export async function readSoftirqs(reader: FileReader): Promise<SoftirqsSnapshot | undefined> {
   const text = await reader.readText('procfs', SOFTIRQS_PATH);
   return text === undefined ? undefined : parseSoftirqs(text);

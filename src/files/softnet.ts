@@ -5,14 +5,14 @@
 //   10 columns  + received_rps
 //   11 columns  + flow_limit_count
 //   13 columns  + backlog length, CPU index
-//   15 columns  + input_pkt_queue length, process_queue length (6.x; the backlog length is
-//               then their sum)
+//   15 columns  + input_pkt_queue length, process_queue length (6.x, where the backlog
+//               length is their sum)
 // Offline CPUs have no line, so the CPU id is the index column when present and the line
 // number otherwise (correct only while every CPU is online). Columns past 15 are ignored.
 
 import type { FileReader } from './paths.js';
 
-/** Counters and queue lengths of one CPU; a field is absent when the kernel lacks its column. */
+/** Counters and queue lengths of one CPU. A field is left out when its column is missing. */
 export interface SoftnetCpu {
   readonly cpu: number;
   readonly processed: number;
@@ -40,7 +40,7 @@ const HEX_U32 = /^[0-9a-fA-F]{1,8}$/;
 
 /**
  * Parses the text of /proc/net/softnet_stat. Lines with fewer than 9 columns or with a
- * column that is not a 32-bit hex number are skipped and counted; the parse never throws.
+ * column that is not a 32-bit hex number are skipped and counted instead of throwing.
  */
 export function parseSoftnet(text: string): SoftnetSnapshot {
   const cpus: SoftnetCpu[] = [];
@@ -92,7 +92,7 @@ function toCpu(values: readonly number[], row: number): SoftnetCpu {
   return cpu;
 }
 
-/** Reads and parses the file; returns undefined when it is absent. */
+/** Reads and parses the file, or returns undefined when it is absent. */
 export async function readSoftnet(reader: FileReader): Promise<SoftnetSnapshot | undefined> {
   const text = await reader.readText('procfs', SOFTNET_PATH);
   return text === undefined ? undefined : parseSoftnet(text);

@@ -89,9 +89,12 @@ async function startNodeExporter(t: TestContext): Promise<RunningExporter> {
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
-  t.after(() => {
+  const stop = (): void => {
     if (child.exitCode === null) child.kill('SIGTERM');
-  });
+  };
+  t.after(stop);
+  // Also when the test process ends without running its after hooks.
+  process.on('exit', stop);
   const exporter = { url: `http://127.0.0.1:${port}/metrics`, child, stderr: () => stderr };
   await waitUntilServing(exporter);
   return exporter;
