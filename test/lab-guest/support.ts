@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import type { TestContext } from 'node:test';
 
-/** Time one command may take; process start-up under TCG is about 50 times slower than native. */
+/** Time one command may take. Under TCG even short commands take hundreds of milliseconds. */
 const COMMAND_TIMEOUT_MS = 60_000;
 
 /**
@@ -26,11 +26,11 @@ export function run(command: string, args: readonly string[]): string {
     });
   } catch (error) {
     const failure = error as { status?: number | null; signal?: string | null; stderr?: string };
-    const how = failure.signal
+    const outcome = failure.signal
       ? `was killed by ${failure.signal}`
       : `exited with ${failure.status}`;
     const stderr = failure.stderr?.trim() || '(no stderr)';
-    throw new Error(`${[command, ...args].join(' ')} ${how}: ${stderr}`, { cause: error });
+    throw new Error(`${[command, ...args].join(' ')} ${outcome}: ${stderr}`, { cause: error });
   }
 }
 

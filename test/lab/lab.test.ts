@@ -21,6 +21,12 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const GUEST_DIR = join(REPO_ROOT, 'dist', 'test', 'lab-guest');
 const CONSOLE_LOG = join(REPO_ROOT, 'test-artifacts', 'lab-console.log');
 const OUTPUT_TAIL_CHARS = 4000;
+/**
+ * Time one guest test file may take (node --test applies the limit to each file as a whole and
+ * to each test in it), so that a hung file fails by name while the VM goes on. The first guest
+ * file took up to 35 s on a busy 2-core machine.
+ */
+const GUEST_TEST_TIMEOUT_MS = 120_000;
 
 function guestFiles(): string[] {
   if (!existsSync(GUEST_DIR)) return [];
@@ -48,7 +54,7 @@ function guestFailure(guest: TapTest): Error {
     if (value !== undefined) lines.push(`guest ${key}:`, value.replace(/^/gm, '  '));
   }
   const error = new Error(lines.join('\n'));
-  // The host-side stack says nothing about the guest failure, which the message describes.
+  // The host-side stack does not point at the guest failure, so only the message is kept.
   error.stack = `Error: ${error.message}`;
   return error;
 }
@@ -92,6 +98,21 @@ function checkRunIsWhole(result: LabRunResult, guests: readonly TapTest[], unfin
   }
 }
 
+/** Describes a run that did not complete, with the guest files that reported no result. */
+function describeStoppedRun(result: LabRunResult, timeoutMs: number, files: string[]): string {
+  const partial = parseTap(result.stdout);
+  const finished = partial.tests.map((guest) => `${guest.name} (${guest.status})`);
+  // node --test reports a file's results only when the file ends, and each carries its location.
+  const reported = new Set(partial.tests.map((guest) => guest.details['location']?.split(':')[0]));
+  const silent = files.filter((file) => !reported.has(file));
+  return [
+    describeLabFailure(result, timeoutMs),
+    `guest tests finished: ${finished.join(', ') || 'none'}`,
+    `guest files without results: ${silent.join(', ') || 'none'}`,
+    `guest stderr:\n${tail(result.stderr)}`,
+  ].join('\n');
+}
+
 async function runLabSuite(context: TestContext, host: LabHostCheck): Promise<void> {
   const manifest = requireManifest(host);
   const files = guestFiles();
@@ -100,7 +121,13 @@ async function runLabSuite(context: TestContext, host: LabHostCheck): Promise<vo
   const timeoutMs = labTimeoutMs();
   const result = await runInLab({
     manifest,
-    argv: [process.execPath, '--test', '--test-reporter=tap', ...files],
+    argv: [
+      process.execPath,
+      '--test',
+      '--test-reporter=tap',
+      `--test-timeout=${GUEST_TEST_TIMEOUT_MS}`,
+      ...files,
+    ],
     cwd: REPO_ROOT,
     env: IN_CI ? { CI: 'true' } : {},
     timeoutMs,
@@ -114,7 +141,7 @@ async function runLabSuite(context: TestContext, host: LabHostCheck): Promise<vo
   if (result.missingModules.length > 0) {
     context.diagnostic(`modules the guest kernel lacks: ${result.missingModules.join(', ')}`);
   }
-  if (result.outcome !== 'completed') assert.fail(describeLabFailure(result, timeoutMs));
+  if (result.outcome !== 'completed') assert.fail(describeStoppedRun(result, timeoutMs, files));
 
   const report = parseTap(result.stdout);
   for (const guest of report.tests) await mirror(context, guest);

@@ -14,7 +14,7 @@
 set -euo pipefail
 
 # Bump when the cache layout or the initramfs changes. test/lab/vm.ts expects the same value.
-readonly LAB_FORMAT=1
+readonly LAB_FORMAT=2
 readonly CACHE=${NETLINK_EXPORTER_LAB_CACHE:-/var/cache/netlink-exporter-lab}
 # Host tools: qemu and busybox run the VM. The guest runs the host's ip, tc, devlink, genl,
 # ipvsadm, wg and ethtool over the shared root. make, binutils and the gcc the kernel was built
@@ -116,10 +116,17 @@ build_netdevsim() {
   common=$(dependency_of "$headers" '^linux-headers-.*-common')
   kbuild=$(dependency_of "$headers" '^linux-kbuild-')
   [ -n "$common" ] && [ -n "$kbuild" ] || die "apt-cache lists no dependencies of $headers"
-  # linux-kbuild-6.1 goes with linux-source-6.1.
-  source=linux-source-${kbuild#linux-kbuild-}
-  source=${source%%+*}
+  # linux-source is named after major.minor: linux-kbuild-6.12.118+deb12 goes with
+  # linux-source-6.12, and linux-kbuild-6.1 with linux-source-6.1.
+  source=linux-source-$(echo "${kbuild#linux-kbuild-}" | cut -d . -f 1,2)
   download_debs "$debs" "$headers" "$common" "$kbuild" "$source"
+  local kernel_version source_version
+  kernel_version=$(dpkg-deb -f "$(deb_of "$debs" "linux-image-$kver")" Version)
+  source_version=$(dpkg-deb -f "$(deb_of "$debs" "$source")" Version)
+  if [ "$kernel_version" != "$source_version" ]; then
+    log "warning: $source is version $source_version but the kernel is $kernel_version;" \
+      "netdevsim is built from it anyway"
+  fi
 
   log "building netdevsim for $kver"
   rm -rf "$work/headers" "$work/netdevsim"
@@ -173,8 +180,16 @@ build_initramfs() {
   mkdir -p "$dir"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,job,lib/modules/"$kver"}
   cp /bin/busybox "$dir/bin/busybox"
 
-  local name file
+  # Modules built into this kernel (virtio_pci in 6.12, for one) need no loading.
+  local name file loadable=()
   for name in "${INITRAMFS_MODULES[@]}"; do
+    if [ -n "$(module_closure "$modules" "$name")" ]; then loadable+=("$name"); fi
+  done
+  local load_line=''
+  if [ ${#loadable[@]} -gt 0 ]; then
+    load_line="modprobe -a ${loadable[*]} || stop \"loading ${loadable[*]} failed\""
+  fi
+  for name in "${loadable[@]}"; do
     module_closure "$modules" "$name"
   done | sort -u | while read -r file; do
     mkdir -p "$dir/lib/modules/$kver/$(dirname "$file")"
@@ -194,7 +209,7 @@ stop() {
   echo "lab-init: \$*" >/dev/console
   poweroff -f
 }
-modprobe -a ${INITRAMFS_MODULES[*]} || stop "loading ${INITRAMFS_MODULES[*]} failed"
+$load_line
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=none job /job ||
   stop "mounting the job folder over 9p failed"
 [ -f /job/stage2.sh ] || stop "the job folder has no stage2.sh"

@@ -65,10 +65,10 @@ const MODULE_NAME = /^[A-Za-z0-9_-]+$/;
 /** Guest folders that do not show the host's files. */
 const GUEST_ONLY_DIRS = ['/run', '/proc', '/sys', '/dev'];
 
-function checkGuestPath(path: string, what: string): void {
+function checkGuestPath(path: string, description: string): void {
   const hidden = GUEST_ONLY_DIRS.find((dir) => path === dir || path.startsWith(`${dir}/`));
   if (hidden !== undefined) {
-    throw new Error(`the lab guest cannot see ${what} ${path}: move it out of ${hidden}`);
+    throw new Error(`the lab guest cannot see ${description} ${path}: move it out of ${hidden}`);
   }
 }
 

@@ -9,7 +9,7 @@ export interface TapTest {
   readonly status: TapStatus;
   /** Reason after a SKIP or TODO directive, empty when there is none. */
   readonly reason: string;
-  /** Top-level keys of the YAML block; nested maps and block scalars as de-indented text. */
+  /** Top-level keys of the YAML block. Nested maps and block scalars are de-indented text. */
   readonly details: Readonly<Record<string, string>>;
   /**
    * Comment lines printed between the previous result and this one at this level or one deeper,

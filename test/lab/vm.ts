@@ -1,6 +1,6 @@
 // Runs one command inside the kernel lab: a qemu VM (TCG) that boots the Debian kernel cached
-// by test/lab/prepare.sh, sees the host's root read-only over 9p with a RAM overlay on top, and
-// returns the command's output and exit code through a writable 9p job folder.
+// by test/lab/prepare.sh and mounts the host's root read-only over 9p with a RAM overlay on top.
+// The command's output and exit code come back through a writable 9p job folder.
 import { spawn } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -9,7 +9,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { GUEST_MODULES, type GuestModule, stage2Script } from './stage2.js';
 
 /** Cache layout version; prepare.sh writes the same number into lab.json. */
-export const LAB_FORMAT = 1;
+export const LAB_FORMAT = 2;
 export const DEFAULT_CACHE_DIR = '/var/cache/netlink-exporter-lab';
 /** Time a whole run may take, boot and power-off included, unless the environment sets one. */
 export const DEFAULT_TIMEOUT_SECONDS = 300;
@@ -119,8 +119,8 @@ export interface LabRunOptions {
 }
 
 /**
- * Outcome of a run. "completed" means the command ran and exitCode is its exit status;
- * "boot-failed" covers qemu errors, a guest kernel panic and a failed guest setup;
+ * Outcome of a run. "completed" means the command ran and exitCode is its exit status.
+ * "boot-failed" covers qemu errors, a guest kernel panic and a failed guest setup.
  * "timed-out" means the VM was killed after timeoutMs.
  */
 export type LabOutcome = 'completed' | 'boot-failed' | 'timed-out';
@@ -276,7 +276,7 @@ export async function runInLab(options: LabRunOptions): Promise<LabRunResult> {
   }
 }
 
-/** Console lines that say why a guest stopped: a kernel panic or a failed guest setup step. */
+/** Console lines that explain why a guest stopped: a kernel panic or a failed setup step. */
 const STOP_REASON = /^(?:\[[\d. ]+\] )?(Kernel panic - not syncing: .*|lab-(?:init|guest): .*)$/;
 
 /** Returns the last console line that explains a stop, without its kernel timestamp. */
