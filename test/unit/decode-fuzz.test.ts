@@ -64,7 +64,7 @@ function mutate(source: Buffer, rand: () => number): Buffer {
   return buf;
 }
 
-const CASES = Number(process.env['NLX_FUZZ_CASES'] ?? 12000);
+const CASES = Number(process.env['FUZZ_CASES'] ?? 12000);
 
 test('every captured fixture records its origin', () => {
   const fixtures = listCapturedFixtures();
@@ -79,7 +79,7 @@ test('every captured fixture records its origin', () => {
 });
 
 test(`decoders survive ${CASES} random and corrupted inputs`, () => {
-  const seed = Number(process.env['NLX_FUZZ_SEED'] ?? Date.now() % 2 ** 31);
+  const seed = Number(process.env['FUZZ_SEED'] ?? Date.now() % 2 ** 31);
   const rand = prng(seed);
   const fixtures = listCapturedFixtures().map(([family, name]) => loadDatagrams(family, name));
   for (let i = 0; i < CASES; i++) {
@@ -107,7 +107,7 @@ test(`decoders survive ${CASES} random and corrupted inputs`, () => {
     } catch (err) {
       if (err instanceof DecodeError) continue;
       assert.fail(
-        `case ${i} with NLX_FUZZ_SEED=${seed} threw ${String(err)}: ${input.map((d) => d.toString('hex')).join(' ')}`,
+        `case ${i} with FUZZ_SEED=${seed} threw ${String(err)}: ${input.map((d) => d.toString('hex')).join(' ')}`,
       );
     }
   }
