@@ -1,6 +1,7 @@
 // Imports every collector module so that each registers itself, in startup order.
 
 import './rtnetlink.js';
+import './rtnetlink_extended.js';
 import './traffic_control.js';
 import './sock_diag.js';
 import './xfrm.js';
