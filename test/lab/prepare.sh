@@ -76,7 +76,8 @@ kernel_package() {
     apt_update_once
     package=$(dependency_of linux-image-amd64 '^linux-image-[0-9]')
   fi
-  [ -n "$package" ] || die "apt-cache lists no linux-image-amd64 dependency; check /etc/apt/sources.list"
+  [ -n "$package" ] ||
+    die "apt-cache lists no linux-image-amd64 dependency: check that /etc/apt/sources.list names a Debian archive"
   echo "$package"
 }
 
@@ -115,7 +116,9 @@ build_netdevsim() {
   local headers=linux-headers-$kver common kbuild source tree compiler
   common=$(dependency_of "$headers" '^linux-headers-.*-common')
   kbuild=$(dependency_of "$headers" '^linux-kbuild-')
-  [ -n "$common" ] && [ -n "$kbuild" ] || die "apt-cache lists no dependencies of $headers"
+  if [ -z "$common" ] || [ -z "$kbuild" ]; then
+    die "apt-cache lists no -common or linux-kbuild dependency of $headers"
+  fi
   # linux-source is named after major.minor: linux-kbuild-6.12.118+deb12 goes with
   # linux-source-6.12, and linux-kbuild-6.1 with linux-source-6.1.
   source=linux-source-$(echo "${kbuild#linux-kbuild-}" | cut -d . -f 1,2)
@@ -153,7 +156,7 @@ build_netdevsim() {
   if ! make -s -C "$tree" M="$work/netdevsim" CONFIG_NETDEVSIM=m CONFIG_DEBUG_INFO_BTF_MODULES= \
     -j"$(nproc)" modules >"$work/netdevsim/build.log" 2>&1; then
     tail -n 30 "$work/netdevsim/build.log" >&2
-    die "building netdevsim failed; the full log is $work/netdevsim/build.log"
+    die "building netdevsim failed: see the full log in $work/netdevsim/build.log"
   fi
   mkdir -p "$modules/extra"
   strip --strip-debug -o "$modules/extra/netdevsim.ko" "$work/netdevsim/netdevsim.ko"
@@ -174,7 +177,7 @@ module_closure() {
 # job folder (a 9p share with tag "job") and hands over to the job's stage2.sh, which
 # test/lab/vm.ts writes for each run.
 build_initramfs() {
-  local kver=$1 root=$2 out=$3 modules=$2/lib/modules/$1
+  local kver=$1 out=$3 modules=$2/lib/modules/$1
   local dir
   dir=$(mktemp -d)
   mkdir -p "$dir"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,job,lib/modules/"$kver"}
@@ -222,7 +225,7 @@ EOF
 }
 
 # Unpacks the ELF vmlinux from the bzImage $1 into $2. qemu boots it through its PVH entry,
-# which skips the real-mode setup and the decompression that take about 2.5 s under TCG.
+# which skips the real-mode setup and the in-guest decompression, both slow under TCG.
 # Prints the file to boot: $2 on success, else $1.
 extract_vmlinux() {
   local bzimage=$1 out=$2 offset
