@@ -3,14 +3,21 @@
 // command that made the capture, the scene, the kernel version, the architecture and the date.
 //
 // Usage: npm run capture -- --preset NAME --out test/fixtures/FAMILY/CASE [--netns NAME]
-//        [--scene "what the namespace held"]
-// Presets: rtm_getlink, rtm_getaddr, rtm_getroute, rtm_getneigh.
+//        [--scene "what the namespace held"] [--arg VALUE]
+// Presets: rtm_getlink, rtm_getaddr, rtm_getroute, rtm_getneigh, and the generic netlink
+// presets of scripts/genl-presets.ts (some take --arg, a device name or a count).
 
 import { writeFileSync } from 'node:fs';
 import { arch, release } from 'node:os';
 import { parseArgs } from 'node:util';
-import { NETLINK_ROUTE, NLM_F_DUMP, NLM_F_REQUEST } from '../src/netlink/constants.js';
+import {
+  NETLINK_GENERIC,
+  NETLINK_ROUTE,
+  NLM_F_DUMP,
+  NLM_F_REQUEST,
+} from '../src/netlink/constants.js';
 import { NetlinkSocket } from '../src/netlink/socket.js';
+import { captureGenl, GENL_PRESETS } from './genl-presets.js';
 
 interface Preset {
   readonly protocol: number;
@@ -37,6 +44,28 @@ export interface FixtureOrigin {
   readonly date: string;
 }
 
+/** Writes the datagrams and their origin sidecar to `<out>.hex` and `<out>.json`. */
+function writeCapture(
+  out: string,
+  datagrams: readonly Buffer[],
+  request: string,
+  protocol: number,
+  scene: string,
+): void {
+  writeFileSync(`${out}.hex`, datagrams.map((d) => d.toString('hex')).join('\n') + '\n');
+  const origin: FixtureOrigin = {
+    request,
+    protocol,
+    command:
+      process.env['CAPTURE_COMMAND'] ?? `npm run capture -- ${process.argv.slice(2).join(' ')}`,
+    scene,
+    kernel: release(),
+    arch: `${arch()} little-endian`,
+    date: new Date().toISOString().slice(0, 10),
+  };
+  writeFileSync(`${out}.json`, JSON.stringify(origin, null, 2) + '\n');
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -44,15 +73,32 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       netns: { type: 'string' },
       scene: { type: 'string', default: '' },
+      arg: { type: 'string' },
     },
   });
+  const genl = values.preset === undefined ? undefined : GENL_PRESETS[values.preset];
   const preset = values.preset === undefined ? undefined : PRESETS[values.preset];
-  if (preset === undefined || values.out === undefined) {
+  if ((preset === undefined && genl === undefined) || values.out === undefined) {
+    const names = [...Object.keys(PRESETS), ...Object.keys(GENL_PRESETS)].join('|');
     throw new Error(
-      `usage: capture --preset ${Object.keys(PRESETS).join('|')} --out PATH [--netns NAME] [--scene TEXT]`,
+      `usage: capture --preset ${names} --out PATH [--netns NAME] [--scene TEXT] [--arg VALUE]`,
     );
   }
   const netns = values.netns === undefined ? undefined : `/run/netns/${values.netns}`;
+  if (genl !== undefined) {
+    const socket = NetlinkSocket.open(NETLINK_GENERIC, netns === undefined ? {} : { netns });
+    try {
+      const reply = await captureGenl(socket, genl, values.arg);
+      writeCapture(values.out, reply.datagrams, reply.request, NETLINK_GENERIC, values.scene);
+      console.log(
+        `${values.out}: ${reply.messages} messages in ${reply.datagrams.length} datagrams`,
+      );
+    } finally {
+      socket.close();
+    }
+    return;
+  }
+  if (preset === undefined) return;
   const socket = NetlinkSocket.open(preset.protocol, netns === undefined ? {} : { netns });
   try {
     const reply = await socket.dump(preset.type, new Uint8Array(preset.headerLength), undefined, {

@@ -4,6 +4,7 @@ import './rtnetlink.js';
 import './rtnetlink_extended.js';
 import './traffic_control.js';
 import './sock_diag.js';
+import './ethtool.js';
 import './xfrm.js';
 import './softnet.js';
 import './netstat.js';
