@@ -4,7 +4,13 @@
 // summaries per scrape. No series is labelled per SA.
 
 import { dumpPolicies, dumpSas, getSadInfo, getSpdInfo } from '../families/xfrm/client.js';
-import { ACTION_NAMES, DIR_NAMES, MODE_NAMES, PROTO_NAMES } from '../families/xfrm/constants.js';
+import {
+  ACTION_NAMES,
+  DIR_NAMES,
+  MODE_NAMES,
+  PROTO_NAMES,
+  XFRM_POLICY_MAX,
+} from '../families/xfrm/constants.js';
 import type { PolicySnapshot, SadInfo, SaSnapshot, SpdInfo } from '../families/xfrm/parse.js';
 import { addSample, family, type MetricDescriptor, type MetricFamily } from '../metrics/model.js';
 import { NETLINK_XFRM } from '../netlink/constants.js';
@@ -231,6 +237,8 @@ function policyFamilies(snap: XfrmSnapshot): MetricFamily[] {
   const policies = family(D.spEntries);
   const counts = new Map<string, number>();
   for (const policy of snap.policies) {
+    // Per-socket policies are counted from XFRMA_SPD_INFO instead.
+    if (policy.dir >= XFRM_POLICY_MAX) continue;
     const key = `${DIR_NAMES[policy.dir] ?? 'other'}\0${ACTION_NAMES[policy.action] ?? 'other'}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   }

@@ -60,7 +60,7 @@ export function dumpSas(
   return dumpAll(socket, XFRM_MSG_GETSA, XFRM_MSG_NEWSA, 'dump XFRM_MSG_GETSA', parseSa, opts);
 }
 
-/** Dumps every policy (XFRM_MSG_GETPOLICY). The dump leaves out per-socket policies. */
+/** Dumps every policy (XFRM_MSG_GETPOLICY), per-socket policies included. */
 export function dumpPolicies(
   socket: NetlinkSocket,
   opts: DumpOptions = {},

@@ -66,6 +66,12 @@ export const PROTO_NAMES: Readonly<Record<number, string>> = {
 /** Label values of XFRM_MODE_*, as `ip xfrm` names them. */
 export const MODE_NAMES: readonly string[] = ['transport', 'tunnel', 'ro', 'in_trigger', 'beet'];
 
+/**
+ * Policy directions at or above XFRM_POLICY_MAX are per-socket policies (setsockopt
+ * IP_XFRM_POLICY), stored at XFRM_POLICY_MAX + their direction.
+ */
+export const XFRM_POLICY_MAX = 3;
+
 /** Label values of XFRM_POLICY_IN, _OUT and _FWD. */
 export const DIR_NAMES: readonly string[] = ['in', 'out', 'fwd'];
 

@@ -96,7 +96,7 @@ export function parseSa(buf: Buffer, start: number, end: number): SaSnapshot {
 
 /** One policy from XFRM_MSG_NEWPOLICY. */
 export interface PolicySnapshot {
-  /** XFRM_POLICY_IN, _OUT or _FWD. */
+  /** XFRM_POLICY_IN, _OUT or _FWD, or XFRM_POLICY_MAX + one of them for a per-socket policy. */
   readonly dir: number;
   /** XFRM_POLICY_ALLOW or XFRM_POLICY_BLOCK. */
   readonly action: number;
