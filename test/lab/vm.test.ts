@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { labSkip, requireManifest } from './host.js';
-import { checkLabHost, type LabRunOptions, labFailureHeadline, runInLab } from './vm.js';
+import {
+  checkLabHost,
+  describeLabFailure,
+  type LabRunOptions,
+  labFailureHeadline,
+  runInLab,
+} from './vm.js';
 
 const host = checkLabHost();
 const skip = labSkip(host);
@@ -89,5 +95,35 @@ test('runInLab reports a guest panic', { skip }, async () => {
     labFailureHeadline(result, 120_000),
     'the lab VM stopped before the guest command finished: ' +
       'Kernel panic - not syncing: sysrq triggered crash',
+  );
+});
+
+test('describeLabFailure quotes the console tail', () => {
+  const stopped = {
+    outcome: 'boot-failed',
+    exitCode: undefined,
+    stdout: '',
+    stderr: '',
+    kernelRelease: undefined,
+    missingModules: [],
+    console: '[    0.5] booting\nlab-init: mounting the job folder over 9p failed\n',
+    consoleLogPath: '/repo/test-artifacts/lab-console.log',
+    wallSeconds: 1,
+    bootSeconds: undefined,
+    commandSeconds: undefined,
+    qemuError: '',
+  } as const;
+
+  assert.equal(
+    describeLabFailure(stopped, 1000),
+    'the lab VM stopped before the guest command finished: ' +
+      'lab-init: mounting the job folder over 9p failed\n' +
+      'last 2 console lines (the whole log is /repo/test-artifacts/lab-console.log):\n' +
+      '  | [    0.5] booting\n' +
+      '  | lab-init: mounting the job folder over 9p failed',
+  );
+  assert.equal(
+    describeLabFailure({ ...stopped, outcome: 'timed-out', console: '\n' }, 3000),
+    'the lab VM timed out after 3 s and was killed\nthe guest printed nothing on its console',
   );
 });

@@ -301,10 +301,15 @@ export function labFailureHeadline(result: LabRunResult, timeoutMs: number): str
 
 /** Formats why a run did not complete, with the last console lines, for a test failure. */
 export function describeLabFailure(result: LabRunResult, timeoutMs: number): string {
-  const lines = result.console.trimEnd().split('\n');
-  const tail = lines.slice(-CONSOLE_TAIL_LINES).map((line) => `  | ${line}`);
+  const headline = labFailureHeadline(result, timeoutMs);
+  const console = result.console.trim();
+  if (console === '') return `${headline}\nthe guest printed nothing on its console`;
+  const tail = console
+    .split('\n')
+    .slice(-CONSOLE_TAIL_LINES)
+    .map((line) => `  | ${line}`);
   return [
-    labFailureHeadline(result, timeoutMs),
+    headline,
     `last ${tail.length} console lines (the whole log is ${result.consoleLogPath}):`,
     ...tail,
   ].join('\n');
