@@ -32,7 +32,12 @@ export interface RunningExporter {
 }
 
 /** GETs `url` from inside namespace `ns` with curl. */
-export function curlIn(ns: string, url: string, headers: Readonly<Record<string, string>> = {}, extra: readonly string[] = []): HttpResponse {
+export function curlIn(
+  ns: string,
+  url: string,
+  headers: Readonly<Record<string, string>> = {},
+  extra: readonly string[] = [],
+): HttpResponse {
   const args = ['netns', 'exec', ns, 'curl', '-sS', '--max-time', '30', '-D', '-', ...extra];
   for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
   args.push(url);
@@ -55,18 +60,36 @@ export function curlIn(ns: string, url: string, headers: Readonly<Record<string,
  * Starts `node dist/src/main.js` inside `ns` on 127.0.0.1 and waits until /ready answers
  * 200. `args` are extra command-line flags.
  */
-export async function startExporter(ns: TestNamespace, args: readonly string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningExporter> {
+export async function startExporter(
+  ns: TestNamespace,
+  args: readonly string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunningExporter> {
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn('ip', ['netns', 'exec', ns.name, process.execPath, MAIN, `--web.listen-address=127.0.0.1:${port}`, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
-  });
+  const child = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      ns.name,
+      process.execPath,
+      MAIN,
+      `--web.listen-address=127.0.0.1:${port}`,
+      ...args,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    },
+  );
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
   child.stdout?.resume();
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   const url = (path: string) => `http://127.0.0.1:${port}${path}`;
   const exporter: RunningExporter = {
     port,
@@ -80,7 +103,8 @@ export async function startExporter(ns: TestNamespace, args: readonly string[] =
   };
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`exporter exited with ${child.exitCode}: ${stderr}`);
+    if (child.exitCode !== null)
+      throw new Error(`exporter exited with ${child.exitCode}: ${stderr}`);
     try {
       if (exporter.get('/ready').status === 200) return exporter;
     } catch {

@@ -93,7 +93,11 @@ export interface LinkSnapshot {
 /** Parses one RTM_NEWLINK body (ifinfomsg and attributes). Throws DecodeError. */
 export function parseLink(buf: Buffer, start: number, end: number): LinkSnapshot {
   if (end - start < IFINFOMSG_LEN) {
-    throw new DecodeError('RTM_NEWLINK/ifinfomsg', `expected at least ${IFINFOMSG_LEN} bytes`, end - start);
+    throw new DecodeError(
+      'RTM_NEWLINK/ifinfomsg',
+      `expected at least ${IFINFOMSG_LEN} bytes`,
+      end - start,
+    );
   }
   // NB: every field is a local first and the snapshot is one object literal, so all links
   // share one hidden class; adding optional properties one by one made decoding 5x slower.
@@ -113,19 +117,45 @@ export function parseLink(buf: Buffer, start: number, end: number): LinkSnapshot
   const cursor = new AttrCursor(buf, start + IFINFOMSG_LEN, end, 'RTM_NEWLINK');
   while (cursor.next()) {
     switch (cursor.type) {
-      case IFLA_IFNAME: name = cursor.str('IFLA_IFNAME'); break;
-      case IFLA_MTU: mtu = cursor.u32('IFLA_MTU'); break;
-      case IFLA_TXQLEN: txqlen = cursor.u32('IFLA_TXQLEN'); break;
-      case IFLA_OPERSTATE: operstate = cursor.u8('IFLA_OPERSTATE'); break;
-      case IFLA_CARRIER: carrier = cursor.u8('IFLA_CARRIER'); break;
-      case IFLA_CARRIER_CHANGES: carrierChanges = cursor.u32('IFLA_CARRIER_CHANGES'); break;
-      case IFLA_CARRIER_UP_COUNT: carrierUpCount = cursor.u32('IFLA_CARRIER_UP_COUNT'); break;
-      case IFLA_CARRIER_DOWN_COUNT: carrierDownCount = cursor.u32('IFLA_CARRIER_DOWN_COUNT'); break;
-      case IFLA_MASTER: master = cursor.u32('IFLA_MASTER'); break;
-      case IFLA_IFALIAS: alias = cursor.str('IFLA_IFALIAS'); break;
-      case IFLA_ADDRESS: address = formatHardwareAddress(buf, cursor.offset, cursor.length); break;
-      case IFLA_LINKINFO: kind = parseLinkKind(cursor.nested('IFLA_LINKINFO')); break;
-      case IFLA_STATS64: stats = parseLinkStats(buf, cursor.struct(LINK_STATS_MIN, 'IFLA_STATS64'), cursor.length); break;
+      case IFLA_IFNAME:
+        name = cursor.str('IFLA_IFNAME');
+        break;
+      case IFLA_MTU:
+        mtu = cursor.u32('IFLA_MTU');
+        break;
+      case IFLA_TXQLEN:
+        txqlen = cursor.u32('IFLA_TXQLEN');
+        break;
+      case IFLA_OPERSTATE:
+        operstate = cursor.u8('IFLA_OPERSTATE');
+        break;
+      case IFLA_CARRIER:
+        carrier = cursor.u8('IFLA_CARRIER');
+        break;
+      case IFLA_CARRIER_CHANGES:
+        carrierChanges = cursor.u32('IFLA_CARRIER_CHANGES');
+        break;
+      case IFLA_CARRIER_UP_COUNT:
+        carrierUpCount = cursor.u32('IFLA_CARRIER_UP_COUNT');
+        break;
+      case IFLA_CARRIER_DOWN_COUNT:
+        carrierDownCount = cursor.u32('IFLA_CARRIER_DOWN_COUNT');
+        break;
+      case IFLA_MASTER:
+        master = cursor.u32('IFLA_MASTER');
+        break;
+      case IFLA_IFALIAS:
+        alias = cursor.str('IFLA_IFALIAS');
+        break;
+      case IFLA_ADDRESS:
+        address = formatHardwareAddress(buf, cursor.offset, cursor.length);
+        break;
+      case IFLA_LINKINFO:
+        kind = parseLinkKind(cursor.nested('IFLA_LINKINFO'));
+        break;
+      case IFLA_STATS64:
+        stats = parseLinkStats(buf, cursor.struct(LINK_STATS_MIN, 'IFLA_STATS64'), cursor.length);
+        break;
     }
   }
   return {
