@@ -10,12 +10,17 @@ export interface XstatsMetric {
   readonly kind: string;
   readonly field: string;
   readonly desc: MetricDescriptor;
-  /** Multiplier to seconds; undefined keeps the value unchanged. */
-  readonly scale?: number;
+  /**
+   * Conversion to seconds as [multiplier, divisor]: the integer product is exact, so the one
+   * division rounds once. Undefined keeps the value unchanged.
+   */
+  readonly scale?: readonly [number, number];
 }
 
 /** PSCHED_NS2TICKS shifts nanoseconds right by 6 (<net/pkt_sched.h>), so one tick is 64 ns. */
-const PSCHED_TICK_SECONDS = 64e-9;
+const PSCHED_TICKS: readonly [number, number] = [64, 1e9];
+const NANOSECONDS: readonly [number, number] = [1, 1e9];
+const MICROSECONDS: readonly [number, number] = [1, 1e6];
 
 function xstat(
   scope: 'qdisc' | 'class',
@@ -25,7 +30,7 @@ function xstat(
   suffix: string,
   type: MetricType,
   help: string,
-  scale?: number,
+  scale?: readonly [number, number],
 ): XstatsMetric {
   const base = suffix.replace(/_total$/, '');
   const unit = ['bytes', 'seconds'].find((u) => base === u || base.endsWith(`_${u}`));
@@ -46,13 +51,23 @@ function xstat(
 }
 
 function qdisc(kind: string, struct: string) {
-  return (field: string, suffix: string, type: MetricType, help: string, scale?: number) =>
-    xstat('qdisc', kind, struct, field, suffix, type, help, scale);
+  return (
+    field: string,
+    suffix: string,
+    type: MetricType,
+    help: string,
+    scale?: readonly [number, number],
+  ) => xstat('qdisc', kind, struct, field, suffix, type, help, scale);
 }
 
 function cls(kind: string, struct: string) {
-  return (field: string, suffix: string, type: MetricType, help: string, scale?: number) =>
-    xstat('class', kind, struct, field, suffix, type, help, scale);
+  return (
+    field: string,
+    suffix: string,
+    type: MetricType,
+    help: string,
+    scale?: readonly [number, number],
+  ) => xstat('class', kind, struct, field, suffix, type, help, scale);
 }
 
 const fqCodel = qdisc('fq_codel', 'tc_fq_codel_qd_stats');
@@ -114,7 +129,7 @@ export const QDISC_XSTATS: readonly XstatsMetric[] = [
     'unthrottle_latency_seconds',
     'gauge',
     'Average delay between the pacing timer and the flow release, in seconds',
-    1e-9,
+    NANOSECONDS,
   ),
   fq('ce_mark', 'ce_mark_total', 'counter', 'Packets CE-marked above ce_threshold'),
   fq(
@@ -141,7 +156,7 @@ export const QDISC_XSTATS: readonly XstatsMetric[] = [
     'delay_seconds',
     'gauge',
     'In-queue delay of the last dequeued packet, in seconds',
-    1e-6,
+    MICROSECONDS,
   ),
   codel(
     'drop_overlimit',
@@ -242,14 +257,14 @@ export const CLASS_XSTATS: readonly XstatsMetric[] = [
     'tokens_seconds',
     'gauge',
     'Rate tokens left, as transmit time at the class rate, in seconds',
-    PSCHED_TICK_SECONDS,
+    PSCHED_TICKS,
   ),
   htb(
     'ctokens',
     'ceil_tokens_seconds',
     'gauge',
     'Ceil tokens left, as transmit time at the ceil rate, in seconds',
-    PSCHED_TICK_SECONDS,
+    PSCHED_TICKS,
   ),
   hfsc('work', 'work_bytes_total', 'counter', 'Bytes served by the class'),
   hfsc('rtwork', 'realtime_work_bytes_total', 'counter', 'Bytes served under the real-time curve'),
@@ -274,5 +289,6 @@ export function xstatsValue(metric: XstatsMetric, xstats: Xstats): number | bigi
   const raw = xstats[metric.field];
   if (raw === undefined) return undefined;
   if (metric.scale === undefined) return raw;
-  return Number(raw) * metric.scale;
+  const [multiplier, divisor] = metric.scale;
+  return (Number(raw) * multiplier) / divisor;
 }

@@ -45,8 +45,10 @@ interface TcClass {
   htb?: { lends: number; borrows: number; tokens: number; ctokens: number };
 }
 
-/** HTB tokens are psched ticks of 64 ns; the collector exports seconds. */
-const TICK_SECONDS = 64e-9;
+/** Converts HTB tokens, psched ticks of 64 ns, to the seconds the collector exports. */
+function ticksToSeconds(ticks: number): number {
+  return (ticks * 64) / 1e9;
+}
 
 const STATS = [
   ['bytes', 'bytes_total'],
@@ -156,9 +158,9 @@ function expectedSeries(tc: ReturnType<typeof readTc>): Record<string, string> {
         const short = { device, classid: c.classid, parent: c.parent };
         out[key('nft_tc_class_htb_lends_total', short)] = String(c.htb.lends);
         out[key('nft_tc_class_htb_borrows_total', short)] = String(c.htb.borrows);
-        out[key('nft_tc_class_htb_tokens_seconds', short)] = String(c.htb.tokens * TICK_SECONDS);
+        out[key('nft_tc_class_htb_tokens_seconds', short)] = String(ticksToSeconds(c.htb.tokens));
         out[key('nft_tc_class_htb_ceil_tokens_seconds', short)] = String(
-          c.htb.ctokens * TICK_SECONDS,
+          ticksToSeconds(c.htb.ctokens),
         );
       }
     }

@@ -9,6 +9,13 @@ import {
   parseNeighbour,
   parseRoute,
 } from '../../src/families/rtnetlink/parse.js';
+import {
+  parseFdbEntry,
+  parseNexthop,
+  parseRule,
+  parseStats,
+} from '../../src/families/rtnetlink/stats.js';
+import { parseClass, parseQdisc } from '../../src/families/tc/parse.js';
 import { parseFamily } from '../../src/genl/family.js';
 import { DecodeError } from '../../src/netlink/errors.js';
 import { forEachMessage } from '../../src/netlink/message.js';
@@ -22,12 +29,32 @@ const PARSERS: Readonly<Record<number, Parser>> = {
   24: parseRoute,
   28: parseNeighbour,
 };
+/**
+ * Parsers by fixture directory, for directories whose message types mean something else than
+ * in PARSERS (the AF_BRIDGE neighbour dump reuses RTM_NEWNEIGH).
+ */
+const PARSERS_BY_DIRECTORY: Readonly<Record<string, Readonly<Record<number, Parser>>>> = {
+  'rtnetlink-extended': {
+    16: parseLink,
+    28: parseFdbEntry,
+    32: parseRule,
+    92: parseStats,
+    104: parseNexthop,
+  },
+  tc: { 16: parseLink, 36: parseQdisc, 40: parseClass },
+};
 const ALL_PARSERS: readonly Parser[] = [
   parseLink,
   parseAddress,
   parseRoute,
   parseNeighbour,
   parseFamily,
+  parseStats,
+  parseFdbEntry,
+  parseRule,
+  parseNexthop,
+  parseQdisc,
+  parseClass,
 ];
 
 /** Mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
@@ -42,9 +69,9 @@ function prng(seed: number): () => number {
   };
 }
 
-function decodeAll(datagrams: Buffer[]): void {
+function decodeAll(datagrams: Buffer[], parsers: Readonly<Record<number, Parser>>): void {
   forEachMessage(datagrams, (buf, type, _flags, start, end) => {
-    const parse = PARSERS[type];
+    const parse = parsers[type];
     if (parse !== undefined) parse(buf, start, end);
   });
 }
@@ -81,19 +108,24 @@ test('every captured fixture records its origin', () => {
 test(`decoders survive ${CASES} random and corrupted inputs`, () => {
   const seed = Number(process.env['FUZZ_SEED'] ?? Date.now() % 2 ** 31);
   const rand = prng(seed);
-  const fixtures = listCapturedFixtures().map(([family, name]) => loadDatagrams(family, name));
+  const fixtures = listCapturedFixtures().map(
+    ([family, name]) =>
+      [PARSERS_BY_DIRECTORY[family] ?? PARSERS, loadDatagrams(family, name)] as const,
+  );
   for (let i = 0; i < CASES; i++) {
     const useRandom = i % 5 === 0;
     let input: Buffer[];
+    let parsers = PARSERS;
     if (useRandom) {
       const len = Math.floor(rand() * 256);
       input = [Buffer.from(Array.from({ length: len }, () => Math.floor(rand() * 256)))];
     } else {
-      const datagrams = fixtures[i % fixtures.length]!;
+      const [fixtureParsers, datagrams] = fixtures[i % fixtures.length]!;
+      parsers = fixtureParsers;
       input = datagrams.map((d) => mutate(d, rand));
     }
     try {
-      decodeAll(input);
+      decodeAll(input, parsers);
       if (useRandom) {
         const body = input[0]!;
         for (const parse of ALL_PARSERS) {
