@@ -4,6 +4,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  parseCtCpuStats,
+  parseCtGlobalStats,
+  parseExpCpuStats,
+  parseExpectation,
+} from '../../src/families/conntrack/parse.js';
+import {
+  parseChain,
+  parseGeneration,
+  parseRule as parseNftRule,
+  parseRuleLocation,
+  parseTable,
+} from '../../src/families/nftables/parse.js';
+import {
+  parseFlowtable,
+  parseObject,
+  parseSet,
+  parseSetElements,
+} from '../../src/families/nftables/parse-objects.js';
+import {
   parseAddress,
   parseLink,
   parseNeighbour,
@@ -42,6 +61,24 @@ const PARSERS_BY_DIRECTORY: Readonly<Record<string, Readonly<Record<number, Pars
     104: parseNexthop,
   },
   tc: { 16: parseLink, 36: parseQdisc, 40: parseClass },
+  // nfnetlink types are subsystem << 8 | message; the expectation statistics reply carries
+  // the conntrack subsystem (0x103).
+  conntrack: {
+    259: parseExpCpuStats,
+    260: parseCtCpuStats,
+    261: parseCtGlobalStats,
+    512: parseExpectation,
+  },
+  nftables: {
+    2560: parseTable,
+    2563: parseChain,
+    2566: parseNftRule,
+    2569: parseSet,
+    2572: parseSetElements,
+    2575: parseGeneration,
+    2578: parseObject,
+    2582: parseFlowtable,
+  },
 };
 const ALL_PARSERS: readonly Parser[] = [
   parseLink,
@@ -55,6 +92,19 @@ const ALL_PARSERS: readonly Parser[] = [
   parseNexthop,
   parseQdisc,
   parseClass,
+  parseCtCpuStats,
+  parseCtGlobalStats,
+  parseExpectation,
+  parseExpCpuStats,
+  parseTable,
+  parseChain,
+  parseNftRule,
+  parseRuleLocation,
+  parseSet,
+  parseSetElements,
+  parseObject,
+  parseFlowtable,
+  parseGeneration,
 ];
 
 /** Mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
