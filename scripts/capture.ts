@@ -4,8 +4,9 @@
 //
 // Usage: npm run capture -- --preset NAME --out test/fixtures/FAMILY/CASE [--netns NAME]
 //        [--scene "what the namespace held"] [--arg VALUE]
-// Presets: rtm_getlink, rtm_getaddr, rtm_getroute, rtm_getneigh, and the generic netlink
-// presets of scripts/genl-presets.ts (some take --arg, a device name or a count).
+// Presets: rtm_getlink, rtm_getaddr, rtm_getroute, rtm_getneigh, the generic netlink
+// presets of scripts/genl-presets.ts (some take --arg, a device name or a count), and the
+// sock_diag and XFRM presets of scripts/request-presets.ts.
 
 import { writeFileSync } from 'node:fs';
 import { arch, release } from 'node:os';
@@ -18,6 +19,7 @@ import {
 } from '../src/netlink/constants.js';
 import { NetlinkSocket } from '../src/netlink/socket.js';
 import { captureGenl, GENL_PRESETS } from './genl-presets.js';
+import { captureRequest, REQUEST_PRESETS } from './request-presets.js';
 
 interface Preset {
   readonly protocol: number;
@@ -78,8 +80,16 @@ async function main(): Promise<void> {
   });
   const genl = values.preset === undefined ? undefined : GENL_PRESETS[values.preset];
   const preset = values.preset === undefined ? undefined : PRESETS[values.preset];
-  if ((preset === undefined && genl === undefined) || values.out === undefined) {
-    const names = [...Object.keys(PRESETS), ...Object.keys(GENL_PRESETS)].join('|');
+  const request = values.preset === undefined ? undefined : REQUEST_PRESETS[values.preset];
+  if (
+    (preset === undefined && genl === undefined && request === undefined) ||
+    values.out === undefined
+  ) {
+    const names = [
+      ...Object.keys(PRESETS),
+      ...Object.keys(GENL_PRESETS),
+      ...Object.keys(REQUEST_PRESETS),
+    ].join('|');
     throw new Error(
       `usage: capture --preset ${names} --out PATH [--netns NAME] [--scene TEXT] [--arg VALUE]`,
     );
@@ -90,6 +100,19 @@ async function main(): Promise<void> {
     try {
       const reply = await captureGenl(socket, genl, values.arg);
       writeCapture(values.out, reply.datagrams, reply.request, NETLINK_GENERIC, values.scene);
+      console.log(
+        `${values.out}: ${reply.messages} messages in ${reply.datagrams.length} datagrams`,
+      );
+    } finally {
+      socket.close();
+    }
+    return;
+  }
+  if (request !== undefined) {
+    const socket = NetlinkSocket.open(request.protocol, netns === undefined ? {} : { netns });
+    try {
+      const reply = await captureRequest(socket, request);
+      writeCapture(values.out, reply.datagrams, reply.request, request.protocol, values.scene);
       console.log(
         `${values.out}: ${reply.messages} messages in ${reply.datagrams.length} datagrams`,
       );

@@ -34,13 +34,41 @@ import {
   parseRule,
   parseStats,
 } from '../../src/families/rtnetlink/stats.js';
+import { AF_UNIX } from '../../src/families/sockdiag/constants.js';
+import {
+  SocketTally,
+  tallyInetMessage,
+  tallyUnixMessage,
+} from '../../src/families/sockdiag/parse.js';
 import { parseClass, parseQdisc } from '../../src/families/tc/parse.js';
+import { parsePolicy, parseSa, parseSadInfo, parseSpdInfo } from '../../src/families/xfrm/parse.js';
 import { parseFamily } from '../../src/genl/family.js';
 import { DecodeError } from '../../src/netlink/errors.js';
 import { forEachMessage } from '../../src/netlink/message.js';
 import { listCapturedFixtures, loadDatagrams, loadOrigin } from '../support/fixtures.js';
 
 type Parser = (buf: Buffer, start: number, end: number) => unknown;
+
+/** Tallies one inet_diag_msg, reading struct tcp_info as the TCP dump does. */
+function tallyInet(buf: Buffer, start: number, end: number): SocketTally {
+  const tally = new SocketTally('tcp', 'inet');
+  tallyInetMessage(tally, buf, start, end, true);
+  return tally;
+}
+
+/** Tallies one unix_diag_msg. */
+function tallyUnix(buf: Buffer, start: number, end: number): SocketTally {
+  const tally = new SocketTally('unix', 'unix');
+  tallyUnixMessage(() => tally, buf, start, end);
+  return tally;
+}
+
+/** Tallies one SOCK_DIAG_BY_FAMILY reply by its first byte, the address family. */
+function tallySockDiag(buf: Buffer, start: number, end: number): SocketTally {
+  return start < end && buf[start] === AF_UNIX
+    ? tallyUnix(buf, start, end)
+    : tallyInet(buf, start, end);
+}
 
 const PARSERS: Readonly<Record<number, Parser>> = {
   16: parseLink,
@@ -69,6 +97,8 @@ const PARSERS_BY_DIRECTORY: Readonly<Record<string, Readonly<Record<number, Pars
     261: parseCtGlobalStats,
     512: parseExpectation,
   },
+  sockdiag: { 20: tallySockDiag },
+  xfrm: { 16: parseSa, 19: parsePolicy, 34: parseSadInfo, 36: parseSpdInfo },
   nftables: {
     2560: parseTable,
     2563: parseChain,
@@ -105,6 +135,12 @@ const ALL_PARSERS: readonly Parser[] = [
   parseObject,
   parseFlowtable,
   parseGeneration,
+  tallyInet,
+  tallyUnix,
+  parseSa,
+  parsePolicy,
+  parseSadInfo,
+  parseSpdInfo,
 ];
 
 /** Mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */

@@ -75,8 +75,8 @@ export function dumpPolicies(
   );
 }
 
-/** Body of GETSADINFO and GETSPDINFO: a u32 of flags, which the kernel copies to the reply. */
-function infoRequestBody(): Uint8Array {
+/** Builds the body of GETSADINFO and GETSPDINFO: a u32 of flags, copied to the reply. */
+export function infoRequestBody(): Uint8Array {
   const body = Buffer.alloc(XFRM_INFO_FLAGS_LEN);
   body.writeUInt32LE(0xffffffff, 0);
   return body;
