@@ -34,7 +34,7 @@ export interface RequestPreset {
   readonly dump: boolean;
   readonly header: Uint8Array;
   readonly attrs?: Uint8Array | undefined;
-  /** What the header and attributes hold, for the sidecar. */
+  /** Description of the header and attributes, for the sidecar. */
   readonly bodyText: string;
 }
 

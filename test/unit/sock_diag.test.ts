@@ -18,7 +18,7 @@ import { forEachMessage } from '../../src/netlink/message.js';
 import { loadDatagrams } from '../support/fixtures.js';
 import { assertGolden, assertPromtoolClean, encodeChecked } from '../support/golden-file.js';
 
-/** The snapshot the collector builds from the six captured dumps, in its dump order. */
+/** Builds the snapshot of the six captured dumps, in the collector's dump order. */
 function fixtureSnapshot(): SockDiagSnapshot {
   const tallies: SocketTally[] = [];
   const inet = [

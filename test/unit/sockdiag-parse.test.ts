@@ -22,7 +22,7 @@ import { DecodeError } from '../../src/netlink/errors.js';
 import { forEachMessage } from '../../src/netlink/message.js';
 import { loadDatagrams } from '../support/fixtures.js';
 
-/** A tally as a plain object: [sockets, receive queue, send queue] by state name. */
+/** Returns a tally as a plain object: [sockets, receive queue, send queue] by state name. */
 function summary(tally: SocketTally): Record<string, unknown> {
   const byState: Record<string, number[]> = {};
   for (let state = 0; state < tally.sockets.length; state++) {
