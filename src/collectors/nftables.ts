@@ -82,8 +82,8 @@ const D = {
     labels: CHAIN,
     source: `${GETRULE} NFTA_RULE_USERDATA`,
   },
-  chainUncommentedCounterRules: {
-    name: 'nft_chain_uncommented_counter_rules',
+  chainUncommentedCountedRules: {
+    name: 'nft_chain_uncommented_counted_rules',
     type: 'gauge',
     help: 'Rules in the chain without a comment that have a counter expression, in rules.',
     labels: CHAIN,
@@ -105,7 +105,7 @@ const D = {
     source: `${GETRULE} counter NFTA_COUNTER_PACKETS`,
   },
   ruleBytes: {
-    name: 'nft_rule_counter_bytes_total',
+    name: 'nft_rule_bytes_total',
     type: 'counter',
     unit: 'bytes',
     help: 'Bytes counted by the first counter expression of the rules with this comment in the chain, summed over those rules.',
@@ -113,14 +113,14 @@ const D = {
     source: `${GETRULE} NFTA_RULE_USERDATA comment, counter NFTA_COUNTER_BYTES`,
   },
   rulePackets: {
-    name: 'nft_rule_counter_packets_total',
+    name: 'nft_rule_packets_total',
     type: 'counter',
     help: 'Packets counted by the first counter expression of the rules with this comment in the chain, summed over those rules.',
     labels: [...CHAIN, 'comment'],
     source: `${GETRULE} NFTA_RULE_USERDATA comment, counter NFTA_COUNTER_PACKETS`,
   },
   counterBytes: {
-    name: 'nft_named_counter_bytes_total',
+    name: 'nft_named_counted_bytes_total',
     type: 'counter',
     unit: 'bytes',
     help: 'Bytes counted by a named counter object.',
@@ -128,7 +128,7 @@ const D = {
     source: 'NFT_MSG_GETOBJ NFT_OBJECT_COUNTER NFTA_COUNTER_BYTES',
   },
   counterPackets: {
-    name: 'nft_named_counter_packets_total',
+    name: 'nft_named_counted_packets_total',
     type: 'counter',
     help: 'Packets counted by a named counter object.',
     labels: OBJECT,
@@ -252,7 +252,7 @@ export function nftablesFamilies(snap: RulesetSnapshot, opts: NftablesOptions): 
     );
     addSample(f.chainRules, chain.rules, ...labels);
     addSample(f.chainUncommentedRules, chain.uncommented, ...labels);
-    addSample(f.chainUncommentedCounterRules, chain.uncommentedCounted, ...labels);
+    addSample(f.chainUncommentedCountedRules, chain.uncommentedCounted, ...labels);
     addSample(f.chainUncommentedBytes, chain.bytes, ...labels);
     addSample(f.chainUncommentedPackets, chain.packets, ...labels);
   }
