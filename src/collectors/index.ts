@@ -3,6 +3,9 @@
 import './rtnetlink.js';
 import './rtnetlink_extended.js';
 import './traffic_control.js';
+import './conntrack.js';
+import './conntrack_expect.js';
+import './nftables.js';
 import './sock_diag.js';
 import './ethtool.js';
 import './xfrm.js';
