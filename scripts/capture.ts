@@ -6,19 +6,22 @@
 //        [--scene "what the namespace held"] [--arg VALUE]
 // Presets: rtm_getlink, rtm_getaddr, rtm_getroute, rtm_getneigh, the generic netlink
 // presets of scripts/genl-presets.ts (some take --arg, a device name or a count), and the
-// sock_diag and XFRM presets of scripts/request-presets.ts.
+// sock_diag and XFRM presets of scripts/request-presets.ts, and the conntrack and nftables
+// presets of scripts/netfilter-presets.ts (nft_getsetelem takes --arg FAMILY:TABLE:SET).
 
 import { writeFileSync } from 'node:fs';
 import { arch, release } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   NETLINK_GENERIC,
+  NETLINK_NETFILTER,
   NETLINK_ROUTE,
   NLM_F_DUMP,
   NLM_F_REQUEST,
 } from '../src/netlink/constants.js';
 import { NetlinkSocket } from '../src/netlink/socket.js';
 import { captureGenl, GENL_PRESETS } from './genl-presets.js';
+import { captureNetfilter, NETFILTER_PRESETS } from './netfilter-presets.js';
 import { captureRequest, REQUEST_PRESETS } from './request-presets.js';
 
 interface Preset {
@@ -81,14 +84,19 @@ async function main(): Promise<void> {
   const genl = values.preset === undefined ? undefined : GENL_PRESETS[values.preset];
   const preset = values.preset === undefined ? undefined : PRESETS[values.preset];
   const request = values.preset === undefined ? undefined : REQUEST_PRESETS[values.preset];
+  const netfilter = values.preset === undefined ? undefined : NETFILTER_PRESETS[values.preset];
   if (
-    (preset === undefined && genl === undefined && request === undefined) ||
+    (preset === undefined &&
+      genl === undefined &&
+      request === undefined &&
+      netfilter === undefined) ||
     values.out === undefined
   ) {
     const names = [
       ...Object.keys(PRESETS),
       ...Object.keys(GENL_PRESETS),
       ...Object.keys(REQUEST_PRESETS),
+      ...Object.keys(NETFILTER_PRESETS),
     ].join('|');
     throw new Error(
       `usage: capture --preset ${names} --out PATH [--netns NAME] [--scene TEXT] [--arg VALUE]`,
@@ -113,6 +121,19 @@ async function main(): Promise<void> {
     try {
       const reply = await captureRequest(socket, request);
       writeCapture(values.out, reply.datagrams, reply.request, request.protocol, values.scene);
+      console.log(
+        `${values.out}: ${reply.messages} messages in ${reply.datagrams.length} datagrams`,
+      );
+    } finally {
+      socket.close();
+    }
+    return;
+  }
+  if (netfilter !== undefined) {
+    const socket = NetlinkSocket.open(NETLINK_NETFILTER, netns === undefined ? {} : { netns });
+    try {
+      const reply = await captureNetfilter(socket, netfilter, values.arg);
+      writeCapture(values.out, reply.datagrams, reply.request, NETLINK_NETFILTER, values.scene);
       console.log(
         `${values.out}: ${reply.messages} messages in ${reply.datagrams.length} datagrams`,
       );
