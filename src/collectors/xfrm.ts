@@ -22,7 +22,7 @@ const SA = 'XFRM_MSG_NEWSA xfrm_usersa_info';
 /** Every family of this collector. */
 const D = {
   saEntries: {
-    name: 'nft_xfrm_sa_entries',
+    name: 'nft_xfrm_security_associations',
     type: 'gauge',
     help: 'Security associations (SAs) by protocol (esp, ah, comp ...) and mode (transport, tunnel, beet ...), larval SAs included.',
     labels: ['proto', 'mode'],
@@ -58,14 +58,14 @@ const D = {
     source: `${SA} lft and curlft`,
   },
   spEntries: {
-    name: 'nft_xfrm_sp_entries',
+    name: 'nft_xfrm_security_policies',
     type: 'gauge',
     help: 'Security policies by direction (in, out, fwd) and action (allow, block), per-socket policies excluded.',
     labels: ['dir', 'action'],
     source: 'XFRM_MSG_NEWPOLICY xfrm_userpolicy_info dir and action',
   },
   socketPolicies: {
-    name: 'nft_xfrm_socket_policy_entries',
+    name: 'nft_xfrm_socket_policies',
     type: 'gauge',
     help: 'Per-socket security policies (setsockopt IP_XFRM_POLICY) by direction.',
     labels: ['dir'],

@@ -162,7 +162,7 @@ function expectedSeries(ns: TestNamespace, now: bigint): Series {
   };
   for (const sa of parseStates(ns.ip('-s', 'xfrm', 'state'), now)) {
     const group = { proto: sa.proto, mode: sa.mode };
-    add('nft_xfrm_sa_entries', group, 1);
+    add('nft_xfrm_security_associations', group, 1);
     add('nft_xfrm_sa_processed_bytes', group, sa.bytes);
     add('nft_xfrm_sa_processed_packets', group, sa.packets);
     add('nft_xfrm_sa_dropped_packets', { ...group, reason: 'replay_window' }, sa.replayWindow);
@@ -172,14 +172,14 @@ function expectedSeries(ns: TestNamespace, now: bigint): Series {
     add('nft_xfrm_sa_limit_reached', { ...group, limit: 'hard' }, sa.hard ? 1 : 0);
   }
   for (const policy of parsePolicies(ns.ip('-s', 'xfrm', 'policy'))) {
-    add('nft_xfrm_sp_entries', policy, 1);
+    add('nft_xfrm_security_policies', policy, 1);
   }
 
   const spd = ns.ip('-s', '-s', 'xfrm', 'policy', 'count');
   const [, sockIn, sockOut, sockFwd] = match(spd, /Sock: IN (\d+) OUT (\d+) FWD (\d+)/);
-  add('nft_xfrm_socket_policy_entries', { dir: 'in' }, Number(sockIn));
-  add('nft_xfrm_socket_policy_entries', { dir: 'out' }, Number(sockOut));
-  add('nft_xfrm_socket_policy_entries', { dir: 'fwd' }, Number(sockFwd));
+  add('nft_xfrm_socket_policies', { dir: 'in' }, Number(sockIn));
+  add('nft_xfrm_socket_policies', { dir: 'out' }, Number(sockOut));
+  add('nft_xfrm_socket_policies', { dir: 'fwd' }, Number(sockFwd));
   // ip prints the hash mask that the kernel sends as the bucket count.
   const [, spdMask, spdMax] = match(spd, /SPD buckets: count (\d+) Max (\d+)/);
   add('nft_xfrm_spd_hash_buckets', {}, Number(spdMask) + 1);
@@ -243,10 +243,10 @@ test('xfrm matches ip -s xfrm', async (t) => {
   // The scene itself, so that a scene that failed to build cannot pass unnoticed.
   assert.deepStrictEqual(
     {
-      esp: expected['nft_xfrm_sa_entries{proto="esp",mode="tunnel"}'],
-      comp: expected['nft_xfrm_sa_entries{proto="comp",mode="tunnel"}'],
-      subIn: expected['nft_xfrm_sp_entries{dir="in",action="block"}'],
-      socketOut: expected['nft_xfrm_socket_policy_entries{dir="out"}'],
+      esp: expected['nft_xfrm_security_associations{proto="esp",mode="tunnel"}'],
+      comp: expected['nft_xfrm_security_associations{proto="comp",mode="tunnel"}'],
+      subIn: expected['nft_xfrm_security_policies{dir="in",action="block"}'],
+      socketOut: expected['nft_xfrm_socket_policies{dir="out"}'],
     },
     { esp: '2', comp: '1', subIn: '1', socketOut: '2' },
   );

@@ -82,13 +82,13 @@ test('missing summaries leave their families empty', () => {
   assert.deepStrictEqual(
     families.map((f) => [f.desc.name, f.samples.length]),
     [
-      ['nft_xfrm_sa_entries', 0],
+      ['nft_xfrm_security_associations', 0],
       ['nft_xfrm_sa_processed_bytes', 0],
       ['nft_xfrm_sa_processed_packets', 0],
       ['nft_xfrm_sa_dropped_packets', 0],
       ['nft_xfrm_sa_limit_reached', 0],
-      ['nft_xfrm_sp_entries', 0],
-      ['nft_xfrm_socket_policy_entries', 0],
+      ['nft_xfrm_security_policies', 0],
+      ['nft_xfrm_socket_policies', 0],
       ['nft_xfrm_sad_hash_buckets', 0],
       ['nft_xfrm_sad_hash_max_buckets', 0],
       ['nft_xfrm_spd_hash_buckets', 0],
