@@ -20,12 +20,10 @@ function median(values: number[]): number {
 async function timedDump(
   socket: NetlinkSocket,
   type: number,
-  headerLength: number,
+  header: Uint8Array,
 ): Promise<{ reply: Reply; ms: number }> {
   const start = performance.now();
-  const reply = await socket.dump(type, new Uint8Array(headerLength), undefined, {
-    op: 'bench dump',
-  });
+  const reply = await socket.dump(type, header, undefined, { op: 'bench dump' });
   return { reply, ms: performance.now() - start };
 }
 
