@@ -21,6 +21,8 @@ const PROMETHEUS_DIR = join(REPO_ROOT, 'deploy', 'prometheus');
 const DASHBOARD = join(REPO_ROOT, 'deploy', 'grafana', 'netlink-exporter.json');
 /** Series that Prometheus itself adds to every scrape. */
 const PROMETHEUS_SERIES = new Set(['up']);
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax, not a template.
+const DATASOURCE_VARIABLE = '${datasource}';
 
 interface Rule {
   readonly alert?: string;
@@ -179,7 +181,7 @@ describe('Grafana dashboard', () => {
       .panels.flatMap((panel) =>
         (panel.targets ?? []).map((target) => ({ panel: panel.title, target })),
       )
-      .filter(({ target }) => target.datasource?.uid !== '${datasource}')
+      .filter(({ target }) => target.datasource?.uid !== DATASOURCE_VARIABLE)
       .map(({ panel }) => panel);
     assert.deepStrictEqual(fixed, []);
   });
