@@ -174,7 +174,7 @@ const D = {
   setElements: {
     name: 'nft_set_elements',
     type: 'gauge',
-    help: 'Elements in a named set or map, an interval counting once; type is the key type as nft names it.',
+    help: 'Elements in a named set or map, an interval counting once and a catch-all element not at all; type is the key type as nft names it.',
     labels: [...OBJECT, 'type'],
     source: 'NFT_MSG_GETSET NFTA_SET_COUNT, else NFT_MSG_GETSETELEM; NFTA_SET_KEY_TYPE',
   },

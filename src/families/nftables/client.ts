@@ -169,8 +169,9 @@ export function dumpFlowtables(
 }
 
 /**
- * Counts the elements of one set with an NFT_MSG_GETSETELEM dump, as nft counts them (an
- * interval is one element). The dump returns every element, so its cost grows with the set.
+ * Counts the elements of one set with an NFT_MSG_GETSETELEM dump, the way NFTA_SET_COUNT
+ * counts them (see SetElementsSnapshot). The dump returns every element, so its cost grows
+ * with the set.
  * Rejects like dumpTables, and with KernelError ENOENT when the set is gone.
  */
 export async function countSetElements(

@@ -9,6 +9,7 @@ import {
   NFT_OBJECT_COUNTER,
   NFT_OBJECT_LIMIT,
   NFT_OBJECT_QUOTA,
+  NFT_SET_ELEM_CATCHALL,
   NFT_SET_ELEM_INTERVAL_END,
   NFTA_FLOWTABLE_FLAGS,
   NFTA_FLOWTABLE_HANDLE,
@@ -61,7 +62,10 @@ export interface SetSnapshot {
   readonly dataType: number | undefined;
   /** Declared maximum number of elements (NFTA_SET_DESC_SIZE); undefined when none was set. */
   readonly size: number | undefined;
-  /** Number of elements as nft counts them (NFTA_SET_COUNT, Linux 6.16 and later). */
+  /**
+   * Number of elements (NFTA_SET_COUNT, Linux 6.16 and later): an interval counts once and
+   * the catch-all element `*` is not counted.
+   */
   readonly count: number | undefined;
 }
 
@@ -119,8 +123,9 @@ export interface SetElementsSnapshot {
   readonly table: string;
   readonly set: string;
   /**
-   * Elements as nft counts them: every element except the closing element of an interval
-   * (NFT_SET_ELEM_INTERVAL_END), which the kernel stores separately for interval sets.
+   * Elements as NFTA_SET_COUNT counts them: every element except the closing element of an
+   * interval (NFT_SET_ELEM_INTERVAL_END), which the kernel stores separately for interval
+   * sets, and except the catch-all element `*` (NFT_SET_ELEM_CATCHALL).
    */
   readonly elements: number;
 }
@@ -158,7 +163,7 @@ function countElements(list: AttrCursor): number {
     while (element.next()) {
       if (element.type === NFTA_SET_ELEM_FLAGS) flags = element.u32('NFTA_SET_ELEM_FLAGS');
     }
-    if ((flags & NFT_SET_ELEM_INTERVAL_END) === 0) count++;
+    if ((flags & (NFT_SET_ELEM_INTERVAL_END | NFT_SET_ELEM_CATCHALL)) === 0) count++;
   }
   return count;
 }
