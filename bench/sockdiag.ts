@@ -25,11 +25,17 @@ const FIRST_PORT = 800;
 /** Connections in flight at once while a helper builds its part of the scene. */
 const CONCURRENCY = 500;
 /**
- * Connections per helper process. Each holds both ends of its connections, so 6,000 of them
- * take 12,000 file descriptors, below the 20,000 hard limit of the machine this was written
- * on; raising the hard limit needs CAP_SYS_RESOURCE.
+ * Returns how many connections one helper can hold: each holds both ends of its connections,
+ * and raising the hard file limit needs CAP_SYS_RESOURCE, so the hard limit sets the size.
  */
-const CONNECTIONS_PER_HELPER = 6000;
+function connectionsPerHelper(): number {
+  const out = spawnSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).stdout.trim();
+  const limit = out === 'unlimited' ? 1_048_576 : Number(out);
+  if (!Number.isInteger(limit) || limit < 4096) {
+    throw new Error(`the hard file limit ${out} is too low; it must be at least 4096`);
+  }
+  return Math.floor((limit - 1024) / 2);
+}
 
 /**
  * Runs as a helper inside the namespace: listens on PORTS_PER_HELPER ports from `firstPort`,
@@ -91,9 +97,10 @@ async function startHolder(ns: string, count: number, firstPort: number): Promis
 /** Starts as many helpers as `count` connections need, one after another. */
 async function startHolders(ns: string, count: number): Promise<ChildProcess[]> {
   const helpers: ChildProcess[] = [];
-  for (let done = 0; done < count; done += CONNECTIONS_PER_HELPER) {
+  const perHelper = connectionsPerHelper();
+  for (let done = 0; done < count; done += perHelper) {
     const port = FIRST_PORT + helpers.length * PORTS_PER_HELPER;
-    helpers.push(await startHolder(ns, Math.min(CONNECTIONS_PER_HELPER, count - done), port));
+    helpers.push(await startHolder(ns, Math.min(perHelper, count - done), port));
   }
   return helpers;
 }
