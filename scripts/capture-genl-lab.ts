@@ -2,7 +2,8 @@
 // unpacks the fixtures it captured into test/fixtures/. The guest writes into a scratch
 // folder of its RAM overlay and prints the folder as a base64 tar archive on stdout.
 //
-// Usage: npm run build && node dist/scripts/capture-genl-lab.js   (as root, lab prepared)
+// Usage: npm run build && node dist/scripts/capture-genl-lab.js [SECTION...]
+//        (as root, with the lab prepared); sections as in scripts/capture-genl.sh.
 
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ async function main(): Promise<void> {
   const script = [
     'set -e',
     'export OUT=/tmp/genl-fixtures',
-    'bash scripts/capture-genl.sh lab >&2',
+    `bash scripts/capture-genl.sh lab ${process.argv.slice(2).join(' ')} >&2`,
     `echo '${BEGIN}'`,
     'tar -C "$OUT" -cz . | base64',
     `echo '${END}'`,
