@@ -44,10 +44,9 @@ import {
   type GenerationSnapshot,
   parseChain,
   parseGeneration,
-  parseRule,
-  parseRuleLocation,
   parseTable,
   type RuleSnapshot,
+  ruleParser,
   type TableSnapshot,
 } from './parse.js';
 import {
@@ -130,10 +129,7 @@ export function dumpRules(
   detailed: (table: string) => boolean = () => true,
   opts: NetfilterRequestOptions = {},
 ): Promise<NetfilterDumpResult<RuleSnapshot>> {
-  const parse = (buf: Buffer, start: number, end: number): RuleSnapshot => {
-    const location = parseRuleLocation(buf, start, end);
-    return detailed(location.table) ? parseRule(buf, start, end) : location;
-  };
+  const parse = ruleParser(detailed);
   return dumpKind(socket, NFT_MSG_GETRULE, NFT_MSG_NEWRULE, 'NFT_MSG_GETRULE', parse, opts);
 }
 

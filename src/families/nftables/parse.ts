@@ -164,7 +164,7 @@ export interface RuleSnapshot {
 
 /** Parses one NFT_MSG_NEWRULE message with its comment and counter. Throws DecodeError. */
 export function parseRule(buf: Buffer, start: number, end: number): RuleSnapshot {
-  return readRule(buf, start, end, true);
+  return readRule(buf, start, end, allTables);
 }
 
 /**
@@ -172,10 +172,29 @@ export function parseRule(buf: Buffer, start: number, end: number): RuleSnapshot
  * counters are not exported: comment and counter are undefined. Throws DecodeError.
  */
 export function parseRuleLocation(buf: Buffer, start: number, end: number): RuleSnapshot {
-  return readRule(buf, start, end, false);
+  return readRule(buf, start, end, noTables);
 }
 
-function readRule(buf: Buffer, start: number, end: number, full: boolean): RuleSnapshot {
+/**
+ * Returns a parser of NFT_MSG_NEWRULE messages that reads comment and counter only for rules
+ * of tables that `detailed` accepts, like parseRule for those and parseRuleLocation for the
+ * others. Throws DecodeError.
+ */
+export function ruleParser(
+  detailed: (table: string) => boolean,
+): (buf: Buffer, start: number, end: number) => RuleSnapshot {
+  return (buf, start, end) => readRule(buf, start, end, detailed);
+}
+
+const allTables = (): boolean => true;
+const noTables = (): boolean => false;
+
+function readRule(
+  buf: Buffer,
+  start: number,
+  end: number,
+  detailed: (table: string) => boolean,
+): RuleSnapshot {
   const path = 'NFT_MSG_NEWRULE';
   const { family } = readNfgenHeader(buf, start, end, path);
   let table = '';
@@ -183,6 +202,8 @@ function readRule(buf: Buffer, start: number, end: number, full: boolean): RuleS
   let handle: bigint | undefined;
   let comment: string | undefined;
   let counter: CounterSnapshot | undefined;
+  // NB: the kernel puts NFTA_RULE_TABLE first, so the decision is made once per rule.
+  let full: boolean | undefined;
   const cursor = new AttrCursor(buf, start + NFGENMSG_LEN, end, path, true);
   while (cursor.next()) {
     switch (cursor.type) {
@@ -196,9 +217,11 @@ function readRule(buf: Buffer, start: number, end: number, full: boolean): RuleS
         handle = cursor.u64('NFTA_RULE_HANDLE');
         break;
       case NFTA_RULE_EXPRESSIONS:
+        full ??= detailed(table);
         if (full) counter = readFirstCounter(cursor.nested('NFTA_RULE_EXPRESSIONS'));
         break;
       case NFTA_RULE_USERDATA:
+        full ??= detailed(table);
         if (full) comment = readComment(buf, cursor.offset, cursor.offset + cursor.length);
         break;
     }
@@ -209,6 +232,15 @@ function readRule(buf: Buffer, start: number, end: number, full: boolean): RuleS
 /** NFTA_EXPR_NAME of the counter expression, with its terminating NUL. */
 const COUNTER_NAME = Buffer.from('counter\0', 'latin1');
 
+/** Reports whether the current attribute of `expr` is the name `counter`, without decoding it. */
+function isCounterName(expr: AttrCursor): boolean {
+  if (expr.length !== COUNTER_NAME.length) return false;
+  for (let i = 0; i < COUNTER_NAME.length; i++) {
+    if (expr.buf[expr.offset + i] !== COUNTER_NAME[i]) return false;
+  }
+  return true;
+}
+
 function readFirstCounter(list: AttrCursor): CounterSnapshot | undefined {
   while (list.next()) {
     if (list.type !== NFTA_LIST_ELEM) continue;
@@ -216,19 +248,8 @@ function readFirstCounter(list: AttrCursor): CounterSnapshot | undefined {
     let isCounter = false;
     let data: AttrCursor | undefined;
     while (expr.next()) {
-      if (expr.type === NFTA_EXPR_NAME) {
-        isCounter =
-          expr.length === COUNTER_NAME.length &&
-          expr.buf.compare(
-            COUNTER_NAME,
-            0,
-            COUNTER_NAME.length,
-            expr.offset,
-            expr.offset + expr.length,
-          ) === 0;
-      } else if (expr.type === NFTA_EXPR_DATA) {
-        data = expr.nested('NFTA_EXPR_DATA');
-      }
+      if (expr.type === NFTA_EXPR_NAME) isCounter = isCounterName(expr);
+      else if (expr.type === NFTA_EXPR_DATA && isCounter) data = expr.nested('NFTA_EXPR_DATA');
     }
     if (isCounter && data !== undefined) return parseCounterData(data);
   }
