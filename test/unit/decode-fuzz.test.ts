@@ -10,6 +10,27 @@ import {
   parseExpectation,
 } from '../../src/families/conntrack/parse.js';
 import {
+  parseDevice as parseDevlinkDevice,
+  parseInfo as parseDevlinkInfo,
+  parsePort as parseDevlinkPort,
+  parseHealthReporter,
+} from '../../src/families/devlink/parse.js';
+import {
+  parseStats as parseEthtoolStats,
+  parseFec,
+  parseLinkInfo,
+  parseLinkModes,
+  parseLinkState,
+  parsePause,
+  parseStringSets,
+} from '../../src/families/ethtool/parse.js';
+import { parseDestination, parseService } from '../../src/families/ipvs/parse.js';
+import {
+  parseMonitorStats,
+  parsePacketAlert,
+  parseSummaryAlert,
+} from '../../src/families/netdm/parse.js';
+import {
   parseChain,
   parseGeneration,
   parseRule as parseNftRule,
@@ -41,6 +62,7 @@ import {
   tallyUnixMessage,
 } from '../../src/families/sockdiag/parse.js';
 import { parseClass, parseQdisc } from '../../src/families/tc/parse.js';
+import { parseDeviceMessage } from '../../src/families/wireguard/parse.js';
 import { parsePolicy, parseSa, parseSadInfo, parseSpdInfo } from '../../src/families/xfrm/parse.js';
 import { parseFamily } from '../../src/genl/family.js';
 import { DecodeError } from '../../src/netlink/errors.js';
@@ -68,6 +90,18 @@ function tallySockDiag(buf: Buffer, start: number, end: number): SocketTally {
   return start < end && buf[start] === AF_UNIX
     ? tallyUnix(buf, start, end)
     : tallyInet(buf, start, end);
+}
+
+/**
+ * Parsers for every message type from NLMSG_MIN_TYPE up that dispatch on the generic netlink
+ * command, because the kernel assigns generic netlink family ids at run time.
+ */
+function byGenlCommand(
+  parsers: Readonly<Record<number, Parser>>,
+): Readonly<Record<number, Parser>> {
+  const dispatch: Parser = (buf, start, end) =>
+    end > start ? parsers[buf[start]!]?.(buf, start, end) : undefined;
+  return new Proxy({}, { get: (_target, key) => (Number(key) >= 16 ? dispatch : undefined) });
 }
 
 const PARSERS: Readonly<Record<number, Parser>> = {
@@ -109,6 +143,24 @@ const PARSERS_BY_DIRECTORY: Readonly<Record<string, Readonly<Record<number, Pars
     2578: parseObject,
     2582: parseFlowtable,
   },
+  ethtool: byGenlCommand({
+    1: parseStringSets,
+    2: parseLinkInfo,
+    4: parseLinkModes,
+    6: parseLinkState,
+    22: parsePause,
+    30: parseFec,
+    33: parseEthtoolStats,
+  }),
+  wireguard: byGenlCommand({ 0: parseDeviceMessage }),
+  ipvs: byGenlCommand({ 1: parseService, 5: parseDestination }),
+  devlink: byGenlCommand({
+    3: parseDevlinkDevice,
+    7: parseDevlinkPort,
+    51: parseDevlinkInfo,
+    52: parseHealthReporter,
+  }),
+  netdm: byGenlCommand({ 1: parseSummaryAlert, 5: parsePacketAlert, 9: parseMonitorStats }),
 };
 const ALL_PARSERS: readonly Parser[] = [
   parseLink,
@@ -141,6 +193,23 @@ const ALL_PARSERS: readonly Parser[] = [
   parsePolicy,
   parseSadInfo,
   parseSpdInfo,
+  parseStringSets,
+  parseEthtoolStats,
+  parseLinkInfo,
+  parseLinkModes,
+  parseLinkState,
+  parsePause,
+  parseFec,
+  parseDeviceMessage,
+  parseService,
+  parseDestination,
+  parseDevlinkDevice,
+  parseDevlinkPort,
+  parseDevlinkInfo,
+  parseHealthReporter,
+  parseSummaryAlert,
+  parsePacketAlert,
+  parseMonitorStats,
 ];
 
 /** Mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
