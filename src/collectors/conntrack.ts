@@ -18,7 +18,7 @@ import { type CollectContext, type ProbeResult, registerCollector } from './type
 
 const CPU_STATS = 'IPCTNL_MSG_CT_GET_STATS_CPU';
 
-/** What each per-CPU counter counts, with its unit; the attribute is CTA_STATS_<FIELD>. */
+/** Help text of each per-CPU counter, and the suffix of its attribute name CTA_STATS_<SUFFIX>. */
 const FIELD_HELP: Readonly<Record<CtStatsField, readonly [string, string]>> = {
   found: ['Conntrack lookups that found an existing entry, in lookups', 'FOUND'],
   invalid: [

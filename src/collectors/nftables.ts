@@ -160,14 +160,14 @@ const D = {
   limitRate: {
     name: 'nft_named_limit_rate',
     type: 'gauge',
-    help: 'Rate of a named limit object per second, in packets or bytes as the type label says.',
+    help: 'Rate of a named limit object per second, in the unit that the type label names (packets or bytes).',
     labels: [...OBJECT, 'type'],
     source: 'NFT_MSG_GETOBJ NFT_OBJECT_LIMIT NFTA_LIMIT_RATE / NFTA_LIMIT_UNIT, NFTA_LIMIT_TYPE',
   },
   limitBurst: {
     name: 'nft_named_limit_burst',
     type: 'gauge',
-    help: 'Burst of a named limit object, in packets or bytes as the type label says.',
+    help: 'Burst of a named limit object, in the unit that the type label names (packets or bytes).',
     labels: [...OBJECT, 'type'],
     source: 'NFT_MSG_GETOBJ NFT_OBJECT_LIMIT NFTA_LIMIT_BURST, NFTA_LIMIT_TYPE',
   },
@@ -229,7 +229,7 @@ function limitTypeLabel(type: number): string {
 
 /**
  * Builds the families of one scrape from a ruleset. Rules with the same comment in the same
- * chain share one label set and their counters are summed; per-rule label sets beyond
+ * chain share one label set, and their counters are summed. Label sets beyond
  * `maxRuleSeries` are dropped in dump order and counted in the result.
  */
 export function nftablesFamilies(snap: RulesetSnapshot, opts: NftablesOptions): NftablesResult {

@@ -54,7 +54,7 @@ export interface RuleTally {
 /**
  * Counts chains and rules per table and sums rule counters, for the chains of tables that
  * `included` accepts. A rule with a comment and a counter adds to the label set of its chain
- * and comment; at most `maxComments` such label sets are kept, in order of first appearance,
+ * and comment. At most `maxComments` such label sets are kept, in order of first appearance,
  * and `dropped` counts the others.
  *
  * NB: anonymous chains of `jump { ... }` rules (NFT_CHAIN_BINDING) and their rules belong to
@@ -132,6 +132,12 @@ export function tallyRules(
     series.packets += counter.packets;
   }
 
-  const kept = [...comments.values()].filter((c): c is CommentTally => c !== undefined);
-  return { chains: [...detailed.values()], comments: kept, dropped, chainsPerTable, rulesPerTable };
+  const exported = [...comments.values()].filter((c): c is CommentTally => c !== undefined);
+  return {
+    chains: [...detailed.values()],
+    comments: exported,
+    dropped,
+    chainsPerTable,
+    rulesPerTable,
+  };
 }

@@ -69,7 +69,7 @@ export function dumpCtCpuStats(
 
 /**
  * Reads the table-wide entry count and limit (IPCTNL_MSG_CT_GET_STATS). Resolves with both
- * undefined when the kernel answered without a statistics message. Rejects like dumpCtCpuStats.
+ * undefined when the reply contains no statistics message. Rejects like dumpCtCpuStats.
  */
 export async function requestCtGlobalStats(
   socket: NetlinkSocket,

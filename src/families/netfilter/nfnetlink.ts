@@ -90,8 +90,8 @@ export async function dumpMessages<T>(
  * Sends one non-dump request and parses its reply messages of type `reply`.
  *
  * NB: the request carries NLM_F_ACK because some netfilter replies to plain requests are
- * flagged NLM_F_MULTI without a closing NLMSG_DONE (ctnetlink's IPCTNL_MSG_CT_GET_STATS on
- * Linux 6.18); the acknowledgement is what ends the exchange.
+ * flagged NLM_F_MULTI without a closing NLMSG_DONE, for example IPCTNL_MSG_CT_GET_STATS on
+ * Linux 6.18. The acknowledgement ends the exchange.
  */
 export async function requestMessages<T>(
   socket: NetlinkSocket,

@@ -223,8 +223,8 @@ export interface RulesetResult {
 /**
  * Reads the whole ruleset: the generation, one dump per object kind, element counts where
  * needed, and the generation again. When a transaction committed in between, it reads
- * everything again, up to `opts.maxRestarts` (default 8) times; `restarts` counts these
- * rereads and the restarts of interrupted dumps. Rejects with the errors of
+ * everything again, up to `opts.maxRestarts` (default 8) times. The result's `restarts`
+ * counts these rereads and the restarts of interrupted dumps. Rejects with the errors of
  * the dumps, and with DumpInterruptedError when the ruleset kept changing.
  */
 export async function readRuleset(

@@ -174,7 +174,8 @@ const NETDEV_HOOKS: readonly string[] = ['ingress', 'egress'];
  * when the family or hook is unknown. Hook numbers mean different hooks per family.
  */
 export function hookName(family: number, hook: number): string {
-  const names =
-    family === NFPROTO_ARP ? ARP_HOOKS : family === NFPROTO_NETDEV ? NETDEV_HOOKS : INET_HOOKS;
+  let names = INET_HOOKS;
+  if (family === NFPROTO_ARP) names = ARP_HOOKS;
+  else if (family === NFPROTO_NETDEV) names = NETDEV_HOOKS;
   return names[hook] ?? String(hook);
 }

@@ -1,8 +1,8 @@
 // Names of nftables set key and data types. The kernel stores NFTA_SET_KEY_TYPE and
-// NFTA_SET_DATA_TYPE without interpreting them; the numbers are nft(8)'s own datatype ids
-// (enum datatypes in nftables' include/datatype.h) and the names are the `name` fields of
-// its datatype definitions, checked against nftables git commit de904e22 (February 2026).
-// A concatenation packs one 6-bit id per field (TYPE_BITS), first field highest.
+// NFTA_SET_DATA_TYPE without interpreting them. The numbers are nft(8)'s own datatype ids
+// (enum datatypes in nftables' include/datatype.h), and the names are the `name` fields of
+// its datatype definitions, checked against nftables git commit de904e22 (February 2026). A
+// concatenation packs one 6-bit id per field (TYPE_BITS), first field highest.
 
 /** Datatype id → name, indexed by id. */
 const DATATYPE_NAMES: readonly string[] = [

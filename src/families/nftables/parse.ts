@@ -272,7 +272,7 @@ const UDATA_RULE_COMMENT = 0;
 
 /**
  * Reads the comment from rule user data: a sequence of {u8 type, u8 length, value} records
- * that nft writes and the kernel stores unread. The value holds a NUL-terminated string.
+ * that nft writes and the kernel stores unread. The value is a NUL-terminated string.
  */
 function readComment(buf: Buffer, start: number, end: number): string | undefined {
   let pos = start;
