@@ -13,7 +13,8 @@ import {
 } from '../families/conntrack/parse.js';
 import { addSample, family, type MetricDescriptor, type MetricFamily } from '../metrics/model.js';
 import { NETLINK_NETFILTER } from '../netlink/constants.js';
-import { dumpOptions, probeFailure, withSocket } from './netlink.js';
+import { dumpOptions, withSocket } from './netlink.js';
+import { netfilterProbeFailure } from './nfnetlink_probe.js';
 import { type CollectContext, type ProbeResult, registerCollector } from './types.js';
 
 const CPU_STATS = 'IPCTNL_MSG_CT_GET_STATS_CPU';
@@ -175,7 +176,11 @@ async function probe(ctx: CollectContext): Promise<ProbeResult> {
     await withSocket(ctx, NETLINK_NETFILTER, (socket) => dumpCtCpuStats(socket, dumpOptions(ctx)));
     return { kind: 'available' };
   } catch (err) {
-    return probeFailure(err, 'IPCTNL_MSG_CT_GET_STATS_CPU dump');
+    return netfilterProbeFailure(
+      err,
+      'IPCTNL_MSG_CT_GET_STATS_CPU dump',
+      'ctnetlink (nf_conntrack_netlink)',
+    );
   }
 }
 

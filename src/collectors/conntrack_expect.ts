@@ -7,7 +7,8 @@ import { dumpExpCpuStats, dumpExpectations } from '../families/conntrack/client.
 import type { ExpCpuStatsSnapshot, ExpectationSnapshot } from '../families/conntrack/parse.js';
 import { addSample, family, type MetricDescriptor, type MetricFamily } from '../metrics/model.js';
 import { NETLINK_NETFILTER } from '../netlink/constants.js';
-import { dumpOptions, probeFailure, withSocket } from './netlink.js';
+import { dumpOptions, withSocket } from './netlink.js';
+import { netfilterProbeFailure } from './nfnetlink_probe.js';
 import { type CollectContext, type ProbeResult, registerCollector } from './types.js';
 
 const EXP_STATS = 'IPCTNL_MSG_EXP_GET_STATS_CPU';
@@ -121,7 +122,11 @@ async function probe(ctx: CollectContext): Promise<ProbeResult> {
     );
     return { kind: 'available' };
   } catch (err) {
-    return probeFailure(err, 'IPCTNL_MSG_EXP_GET dump');
+    return netfilterProbeFailure(
+      err,
+      'IPCTNL_MSG_EXP_GET dump',
+      'ctnetlink (nf_conntrack_netlink)',
+    );
   }
 }
 

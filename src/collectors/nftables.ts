@@ -20,7 +20,8 @@ import { datatypeName } from '../families/nftables/datatypes.js';
 import type { ChainSnapshot } from '../families/nftables/parse.js';
 import { addSample, family, type MetricDescriptor, type MetricFamily } from '../metrics/model.js';
 import { NETLINK_NETFILTER } from '../netlink/constants.js';
-import { dumpOptions, probeFailure, withSocket } from './netlink.js';
+import { dumpOptions, withSocket } from './netlink.js';
+import { netfilterProbeFailure } from './nfnetlink_probe.js';
 import { familyLabel, tableKey, tallyRules } from './nftables_rules.js';
 import { type CollectContext, type ProbeResult, registerCollector } from './types.js';
 
@@ -360,7 +361,7 @@ async function probe(ctx: CollectContext): Promise<ProbeResult> {
     await withSocket(ctx, NETLINK_NETFILTER, (socket) => dumpTables(socket, dumpOptions(ctx)));
     return { kind: 'available' };
   } catch (err) {
-    return probeFailure(err, 'NFT_MSG_GETTABLE dump');
+    return netfilterProbeFailure(err, 'NFT_MSG_GETTABLE dump', 'nf_tables');
   }
 }
 

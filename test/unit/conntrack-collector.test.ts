@@ -1,6 +1,6 @@
 // conntrack and conntrack_expect collectors: expositions rendered from captured replies
 // against golden files, promtool's lint, the per-CPU option, counters missing on older
-// kernels and the procfs fallback for the table limit.
+// kernels, the procfs fallback for the table limit, and the probe's error mapping.
 
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,7 @@ import {
   conntrackExpectFamilies,
   l4protoLabel,
 } from '../../src/collectors/conntrack_expect.js';
+import { netfilterProbeFailure } from '../../src/collectors/nfnetlink_probe.js';
 import { EXP_STATS_CPU_REPLY } from '../../src/families/conntrack/client.js';
 import {
   parseCtCpuStats,
@@ -26,6 +27,7 @@ import {
   parseExpectation,
 } from '../../src/families/conntrack/parse.js';
 import type { MetricFamily } from '../../src/metrics/model.js';
+import { errnoValue, KernelError } from '../../src/netlink/errors.js';
 import { forEachMessage } from '../../src/netlink/message.js';
 import { loadDatagrams } from '../support/fixtures.js';
 import { assertGolden, assertPromtoolClean, encodeChecked } from '../support/golden-file.js';
@@ -155,4 +157,28 @@ test('protocol labels', () => {
     '99',
     'unknown',
   ]);
+});
+
+test('probe maps kernel errors', () => {
+  const kernel = (errno: string) => new KernelError(errnoValue(errno)!, { op: 'dump' });
+  const what = 'IPCTNL_MSG_CT_GET_STATS_CPU dump';
+  const module = 'ctnetlink (nf_conntrack_netlink)';
+  assert.deepStrictEqual(netfilterProbeFailure(kernel('EINVAL'), what, module), {
+    kind: 'unavailable',
+    reason:
+      'IPCTNL_MSG_CT_GET_STATS_CPU dump was rejected (EINVAL); the kernel lacks ctnetlink (nf_conntrack_netlink)',
+  });
+  assert.deepStrictEqual(netfilterProbeFailure(kernel('EPERM'), what, module), {
+    kind: 'forbidden',
+    reason: 'IPCTNL_MSG_CT_GET_STATS_CPU dump was rejected (EPERM); grant CAP_NET_ADMIN',
+  });
+  assert.deepStrictEqual(netfilterProbeFailure(kernel('ENOENT'), what, module), {
+    kind: 'unavailable',
+    reason: 'IPCTNL_MSG_CT_GET_STATS_CPU dump is not supported by this kernel (ENOENT)',
+  });
+  const other = kernel('EIO');
+  assert.throws(
+    () => netfilterProbeFailure(other, what, module),
+    (err) => err === other,
+  );
 });
