@@ -1,7 +1,7 @@
-// Probe results of the netfilter collectors. nfnetlink rejects a message of a subsystem that
-// the kernel does not have with EINVAL, after trying to load its module (nfnetlink_rcv_msg
-// in net/netfilter/nfnetlink.c, Linux 6.18), so EINVAL from the first request of a probe
-// means a missing feature here rather than a bad request.
+// Probe results of the netfilter collectors. nfnetlink answers a message of a subsystem that
+// the kernel does not have with EINVAL, after it tried to load the subsystem's module
+// (nfnetlink_rcv_msg in net/netfilter/nfnetlink.c). So EINVAL from the first request of a
+// probe means a missing feature here, not a bad request.
 
 import { KernelError } from '../netlink/errors.js';
 import { probeFailure } from './netlink.js';
