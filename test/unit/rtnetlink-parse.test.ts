@@ -82,6 +82,7 @@ test('link dump parses into whole snapshots', () => {
     carrierUpCount: 1,
     carrierDownCount: 1,
     address: '2a:8c:1e:4f:a5:55',
+    master: undefined,
     kind: 'veth',
     stats: stats({ rx_packets: 7n, tx_packets: 7n, rx_bytes: 586n, tx_bytes: 666n }),
   });
