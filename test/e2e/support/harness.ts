@@ -4,7 +4,6 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT } from '../../support/fixtures.js';
 
@@ -36,13 +35,6 @@ export function toolMissing(
   const reason = `${command} is not usable; install the Debian package "${debianPackage}"`;
   if (process.env['CI'] === 'true') throw new Error(`end-to-end test cannot run in CI: ${reason}`);
   return reason;
-}
-
-/** Skips test `t` when `reason` is set; returns whether the test may go on. */
-export function skipUnless(t: TestContext, reason: string | undefined): boolean {
-  if (reason === undefined) return true;
-  t.skip(reason);
-  return false;
 }
 
 /** A process started by a test, with everything it printed so far. */

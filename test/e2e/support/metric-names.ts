@@ -61,7 +61,7 @@ const KEYWORDS = new Set([
   'nan',
 ]);
 
-/** Removes string literals, which hold label values and regular expressions, not names. */
+/** Removes string literals, which contain label values and regular expressions, not names. */
 function withoutStrings(expr: string): string {
   return expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""');
 }
@@ -72,7 +72,7 @@ function withoutStrings(expr: string): string {
  */
 export function metricNamesInPromQL(expr: string): string[] {
   let text = withoutStrings(expr);
-  // Label matchers, range and subquery brackets, and grouping label lists hold no names.
+  // Label matchers, range and subquery brackets, and grouping label lists contain no names.
   text = text.replace(/\{[^}]*\}/g, ' ');
   text = text.replace(/\[[^\]]*\]/g, ' ');
   text = text.replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' ');

@@ -13,22 +13,6 @@ export interface VectorSample {
   readonly value: number;
 }
 
-/** One scrape target as /api/v1/targets reports it. */
-export interface TargetState {
-  readonly scrapePool: string;
-  readonly scrapeUrl: string;
-  readonly health: string;
-  readonly lastError: string;
-}
-
-/** One rule as /api/v1/rules reports it. */
-export interface RuleState {
-  readonly name: string;
-  readonly type: string;
-  readonly health: string;
-  readonly lastError?: string;
-}
-
 /** A running Prometheus server. */
 export interface RunningPrometheus {
   readonly server: Background;
@@ -42,7 +26,7 @@ export interface RunningPrometheus {
 
 /**
  * Writes `config` (YAML text) to `dir`/prometheus.yml and starts Prometheus in namespace `ns`
- * on 127.0.0.1:`port`, with its TSDB under `dir`/data. Resolves once /-/ready answers 200.
+ * on 127.0.0.1:`port`, with its TSDB under `dir`/data. Resolves once /-/ready returns 200.
  */
 export async function startPrometheus(
   ns: string,
