@@ -14,10 +14,10 @@ function readVersion(): string {
   }
 }
 
-// The revision is NLX_BUILD_REVISION when a packager sets it, else the commit that a git
+// The revision is NETLINK_EXPORTER_REVISION when a packager sets it, else the commit that a git
 // checkout's HEAD points at, else "unknown". Reading .git avoids running git at startup.
 function readRevision(): string {
-  const fromEnv = process.env['NLX_BUILD_REVISION'];
+  const fromEnv = process.env['NETLINK_EXPORTER_REVISION'];
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   try {
     const head = readFileSync(`${ROOT}.git/HEAD`, 'utf8').trim();
