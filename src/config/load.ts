@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { COLLECTOR_NAMES, type CollectorName } from '../collectors/names.js';
+import { REVISION, VERSION } from '../version.js';
 import { readEnvironment } from './env.js';
 import { type ReadTextFile, readConfigFile } from './file.js';
 import { scanFlags } from './flags.js';
@@ -56,10 +57,7 @@ export function defaultConfig(): Config {
 
 /** Returns the --version text: the exporter's version and the Node.js version. */
 export function versionText(): string {
-  // Compiled to dist/src/config/, three levels below the package root.
-  const manifest = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
-  const { version } = JSON.parse(manifest) as { version: string };
-  return `netlink_exporter ${version} (node ${process.version})\n`;
+  return `netlink_exporter ${VERSION} (revision ${REVISION}, node ${process.version})\n`;
 }
 
 function defaultValues(): OptionValues {

@@ -13,6 +13,7 @@ import {
 } from '../../src/config/load.js';
 import { NETSTAT_DEFAULT_FIELDS, OPTION_TABLE } from '../../src/config/options.js';
 import type { Config } from '../../src/config/types.js';
+import { REVISION } from '../../src/version.js';
 
 function fakeFiles(files: Record<string, string>): (path: string) => string {
   return (path) => {
@@ -316,9 +317,12 @@ test('markdown escapes pipes in patterns', () => {
   );
 });
 
-test('version names exporter and node', () => {
+test('version names exporter, revision and node', () => {
   const manifest = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
-  assert.equal(versionText(), `netlink_exporter ${manifest.version} (node ${process.version})\n`);
+  assert.equal(
+    versionText(),
+    `netlink_exporter ${manifest.version} (revision ${REVISION}, node ${process.version})\n`,
+  );
   assert.deepStrictEqual(parseCommandLine(['--version'], {}), {
     kind: 'version',
     text: versionText(),
