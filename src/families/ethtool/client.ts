@@ -120,6 +120,14 @@ function isDeviceError(err: unknown): err is KernelError {
   return err instanceof KernelError && !isUnavailable(err) && !isForbidden(err);
 }
 
+/**
+ * Reports whether the kernel rejected the request itself: strict attribute validation answers
+ * EINVAL with the offset of the offending attribute, a driver failure carries no offset.
+ */
+function isRequestRejected(err: unknown): boolean {
+  return err instanceof KernelError && err.errnoName === 'EINVAL' && err.extAckOffset !== undefined;
+}
+
 async function dumpDevices<T>(
   socket: NetlinkSocket,
   family: GenlFamily,
@@ -139,6 +147,12 @@ async function dumpDevices<T>(
   } catch (err) {
     // EOPNOTSUPP here means that the kernel lacks the command (older kernels lack STATS_GET).
     if (isUnavailable(err)) return { items: [], restarts: 0, failures: [] };
+    // NB: Linux 6.1 rejects ETHTOOL_FLAG_STATS in LINKSTATE requests ("reserved bit set"),
+    // so the request is repeated without it and yields no statistics.
+    if (isRequestRejected(err) && (spec.flags & ETHTOOL_FLAG_STATS) !== 0) {
+      const withoutStats = { ...spec, flags: spec.flags & ~ETHTOOL_FLAG_STATS };
+      return dumpDevices(socket, family, withoutStats, opts, listDevices);
+    }
     if (!isDeviceError(err)) throw err;
   }
   // NB: a dump stops at the first device whose driver fails with anything but EOPNOTSUPP,
