@@ -13,9 +13,19 @@ import { NETLINK_SOCK_DIAG } from '../../src/netlink/constants.js';
 import { isUnavailable } from '../../src/netlink/errors.js';
 import { NetlinkSocket } from '../../src/netlink/socket.js';
 import { type RunningExporter, startExporter } from '../support/exporter.js';
-import { parseExposition } from '../support/exposition-parser.js';
 import { REPO_ROOT } from '../support/fixtures.js';
 import { requireKernel, type TestNamespace, testNamespace } from '../support/netns.js';
+import {
+  dumpedProtocols,
+  expectedSeries,
+  type Optional,
+  parseSs,
+  readSs,
+  type SsRunner,
+  type SsSocket,
+  scrapedSeries,
+  ss,
+} from './sock_diag-ss.js';
 
 const SCENE = join(REPO_ROOT, 'test', 'kernel', 'sock_diag_scene.py');
 const PATH = '/metrics?collect[]=sock_diag';
@@ -68,6 +78,11 @@ function scrape(ns: TestNamespace, exporter: RunningExporter): string {
   return result.stdout;
 }
 
+/** Returns a runner of ss inside `ns`. */
+function ssIn(ns: TestNamespace): SsRunner {
+  return (...args) => ns.exec('ss', ...args);
+}
+
 /** Reports whether the kernel can dump sockets of `protocol` (raw_diag, mptcp_diag). */
 async function canDump(ns: TestNamespace, protocol: number): Promise<boolean> {
   const socket = NetlinkSocket.open(NETLINK_SOCK_DIAG, { netns: ns.path });
@@ -80,168 +95,6 @@ async function canDump(ns: TestNamespace, protocol: number): Promise<boolean> {
   } finally {
     socket.close();
   }
-}
-
-/** One socket as ss prints it. */
-interface SsSocket {
-  readonly protocol: string;
-  readonly family: string;
-  readonly state: string;
-  readonly recvQ: number;
-  readonly sendQ: number;
-  drops: number;
-  retransmits: number;
-}
-
-/** ss state names and the collector's state labels. UNCONN is `close` for TCP and MPTCP. */
-const SS_STATES: Readonly<Record<string, string>> = {
-  ESTAB: 'established',
-  'SYN-SENT': 'syn_sent',
-  'SYN-RECV': 'syn_recv',
-  'FIN-WAIT-1': 'fin_wait1',
-  'FIN-WAIT-2': 'fin_wait2',
-  'TIME-WAIT': 'time_wait',
-  UNCONN: 'unconnected',
-  'CLOSE-WAIT': 'close_wait',
-  'LAST-ACK': 'last_ack',
-  LISTEN: 'listen',
-  CLOSING: 'closing',
-};
-
-const UNIX_NETIDS: Readonly<Record<string, string>> = {
-  u_str: 'unix_stream',
-  u_dgr: 'unix_dgram',
-  u_seq: 'unix_seqpacket',
-};
-
-/**
- * Parses `ss -H ... -m [-i]` output. A line that starts with white space continues the
- * socket above it with skmem (drops) and tcp_info (retransmits); UNIX sockets have skmem on
- * their own line.
- */
-function parseSs(output: string, protocol: string | undefined, family: string): SsSocket[] {
-  const sockets: SsSocket[] = [];
-  for (const line of output.split('\n')) {
-    if (line.trim() === '') continue;
-    if (!/^\s/.test(line)) {
-      const fields = line.trim().split(/\s+/);
-      const netid = protocol === undefined ? fields.shift()! : undefined;
-      const ssState = fields[0]!;
-      const proto = protocol ?? UNIX_NETIDS[netid!] ?? `unknown ${netid}`;
-      let state = SS_STATES[ssState] ?? `unknown ${ssState}`;
-      if (state === 'unconnected' && (proto === 'tcp' || proto === 'mptcp')) state = 'close';
-      sockets.push({
-        protocol: proto,
-        family,
-        state,
-        recvQ: Number(fields[1]),
-        sendQ: Number(fields[2]),
-        drops: 0,
-        retransmits: 0,
-      });
-    }
-    const last = sockets.at(-1);
-    const drops = /skmem:\([^)]*\bd(\d+)\)/.exec(line);
-    if (last !== undefined && drops !== null) last.drops = Number(drops[1]);
-    const retrans = /\bretrans:\d+\/(\d+)/.exec(line);
-    if (last !== undefined && retrans !== null) last.retransmits = Number(retrans[1]);
-  }
-  return sockets;
-}
-
-function ss(ns: TestNamespace, args: readonly string[]): string {
-  return ns.exec('ss', '-H', '-n', '-a', '-m', ...args);
-}
-
-/** Reads every socket of `ns` with ss, for the protocols the collector dumps. */
-function readSs(ns: TestNamespace, optional: { mptcp: boolean; raw: boolean }): SsSocket[] {
-  const out: SsSocket[] = [];
-  for (const [flag, family] of [
-    ['-4', 'inet'],
-    ['-6', 'inet6'],
-  ] as const) {
-    out.push(...parseSs(ss(ns, ['-t', '-i', flag]), 'tcp', family));
-    out.push(...parseSs(ss(ns, ['-u', flag]), 'udp', family));
-    if (optional.raw) out.push(...parseSs(ss(ns, ['-w', flag]), 'raw', family));
-    if (optional.mptcp) out.push(...parseSs(ss(ns, ['-M', flag]), 'mptcp', family));
-  }
-  out.push(...parseSs(ss(ns, ['-x']), undefined, 'unix'));
-  return out;
-}
-
-/** Label text of one series: `name{label="value",...}`, in the order the exporter writes. */
-type Series = Record<string, string>;
-
-function key(name: string, labels: Readonly<Record<string, string>>): string {
-  const pairs = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-  return `${name}{${pairs.join(',')}}`;
-}
-
-/** Returns every nft_socket* series of a scrape as `name{labels}` → value. */
-function scrapedSeries(text: string): Series {
-  const series: Series = {};
-  for (const [name, fam] of parseExposition(text, 'text')) {
-    if (!name.startsWith('nft_socket')) continue;
-    for (const sample of fam.samples) series[key(sample.name, sample.labels)] = sample.value;
-  }
-  return sortKeys(series);
-}
-
-function sortKeys(series: Series): Series {
-  return Object.fromEntries(Object.entries(series).sort(([a], [b]) => (a < b ? -1 : 1)));
-}
-
-/**
- * The series the collector should report for `sockets`, computed the way its help texts
- * describe them. `dumped` lists `protocol/family` of every dump that succeeds, because
- * drops are reported for each even without sockets.
- */
-function expectedSeries(
-  sockets: readonly SsSocket[],
-  dumped: readonly string[],
-  byFamily: boolean,
-): Series {
-  const series: Series = {};
-  const add = (name: string, labels: Record<string, string>, value: number): void => {
-    const k = key(name, labels);
-    series[k] = String(Number(series[k] ?? 0) + value);
-  };
-  const max = (name: string, labels: Record<string, string>, value: number): void => {
-    const k = key(name, labels);
-    series[k] = String(Math.max(Number(series[k] ?? 0), value));
-  };
-  const groupOf = (protocol: string, family: string): Record<string, string> =>
-    byFamily ? { protocol, family } : { protocol };
-
-  for (const entry of dumped) {
-    const [protocol, family] = entry.split('/') as [string, string];
-    add('nft_socket_drops_by_open_sockets', groupOf(protocol, family), 0);
-    if (protocol === 'tcp') {
-      add('nft_socket_tcp_retransmits_by_open_sockets', byFamily ? { family } : {}, 0);
-    }
-  }
-  for (const s of sockets) {
-    const group = groupOf(s.protocol, s.family);
-    add('nft_sockets', { ...group, state: s.state }, 1);
-    add('nft_socket_drops_by_open_sockets', group, s.drops);
-    if (s.protocol === 'tcp') {
-      add(
-        'nft_socket_tcp_retransmits_by_open_sockets',
-        byFamily ? { family: s.family } : {},
-        s.retransmits,
-      );
-    }
-    if (s.state !== 'listen') {
-      add('nft_socket_receive_queue_bytes', { ...group, state: s.state }, s.recvQ);
-      add('nft_socket_send_queue_bytes', { ...group, state: s.state }, s.sendQ);
-      continue;
-    }
-    add('nft_socket_listen_queue_connections', group, s.recvQ);
-    max('nft_socket_listen_queue_max_connections', group, s.recvQ);
-    add('nft_socket_listen_backlog_connections', group, s.sendQ);
-    max('nft_socket_listen_queue_max_fill_ratio', group, s.recvQ / (s.sendQ + 1));
-  }
-  return sortKeys(series);
 }
 
 /** Returns the scrape's own connection: both sides established, with empty queues. */
@@ -266,23 +119,15 @@ function scrapeConnection(): SsSocket[] {
 function stableScrapes(
   ns: TestNamespace,
   exporters: readonly RunningExporter[],
-  optional: { mptcp: boolean; raw: boolean },
+  optional: Optional,
 ): { sockets: SsSocket[]; texts: string[] } {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const before = readSs(ns, optional);
+    const before = readSs(ssIn(ns), optional);
     const texts = exporters.map((exporter) => scrape(ns, exporter));
-    const after = readSs(ns, optional);
+    const after = readSs(ssIn(ns), optional);
     if (JSON.stringify(before) === JSON.stringify(after)) return { sockets: before, texts };
   }
   throw new Error('the sockets kept changing between ss reads in five attempts');
-}
-
-function dumpedProtocols(optional: { mptcp: boolean; raw: boolean }): string[] {
-  const protocols = ['tcp', 'udp'];
-  if (optional.raw) protocols.push('raw');
-  if (optional.mptcp) protocols.push('mptcp');
-  const dumped = protocols.flatMap((p) => [`${p}/inet`, `${p}/inet6`]);
-  return [...dumped, 'unix_stream/unix', 'unix_dgram/unix', 'unix_seqpacket/unix'];
 }
 
 test('sock_diag matches ss for every socket kind', async (t) => {
@@ -331,7 +176,7 @@ test('listen queue shows a full accept queue', async (t) => {
 
   const series = scrapedSeries(scrape(ns, exporter));
   // The exporter's own listener adds its backlog and an empty queue.
-  const listeners = parseSs(ss(ns, ['-t', '-l', '-4']), 'tcp', 'inet');
+  const listeners = parseSs(ss(ssIn(ns), ['-t', '-l', '-4']), 'tcp', 'inet');
   const exporterBacklog = listeners.reduce((sum, s) => sum + s.sendQ, 0) - backlog;
   assert.deepStrictEqual(
     {
