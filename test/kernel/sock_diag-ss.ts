@@ -44,10 +44,12 @@ const NETIDS: Readonly<Record<string, string>> = {
 
 /**
  * Parses `ss -H ... -m [-i]` output. A line that starts with white space continues the
- * socket above it with skmem (drops) and tcp_info (retransmits); ss puts the skmem of a UNIX
- * socket on its own line when it lists only UNIX sockets. With `protocol` undefined the
- * output must have a Netid column (several protocol options), and the family comes from the
- * local address: `[...]` is inet6, a UNIX netid is unix, anything else inet.
+ * socket above it with skmem (drops) and tcp_info (retransmits). UNIX sockets have their
+ * skmem at the end of the socket's own line instead.
+ *
+ * With `protocol` undefined the output must have a Netid column, which ss prints when it is
+ * given several protocol options. Without `family`, the family comes from the local address:
+ * `[...]` is inet6, a UNIX socket is unix, and anything else is inet.
  */
 export function parseSs(output: string, protocol?: string, family?: string): SsSocket[] {
   const sockets: SsSocket[] = [];
