@@ -3,8 +3,9 @@
 // the CPU time per collection and the series count of each collector.
 //
 // IPVS needs the ip_vs module. When this kernel has no IPVS family (the CI kernel), the
-// benchmark runs itself inside the kernel lab VM (test/lab/vm.ts) and says so: figures from the
-// lab are from an emulated CPU (qemu TCG) and about ten times slower than the host.
+// benchmark runs itself inside the kernel lab VM (test/lab/vm.ts) and prints that it did.
+// Figures from the lab come from an emulated CPU (qemu TCG); an estimate is that guest code
+// runs about ten times slower than on the host.
 // Needs root. Usage: npm run build && node dist/bench/genl.js [--runs N]
 
 import { spawnSync } from 'node:child_process';

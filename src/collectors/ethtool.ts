@@ -377,7 +377,10 @@ async function readSnapshot(ctx: CollectContext): Promise<EthtoolSnapshot> {
       replies.push(r);
       return r.items;
     };
-    const stats = track(await dumpStats(socket, genl, names.length, opts, list));
+    // NB: without group names there is no group to ask for, and the kernel rejects a
+    // request for zero groups with EINVAL.
+    const stats =
+      names.length === 0 ? [] : track(await dumpStats(socket, genl, names.length, opts, list));
     const linkInfo = track(await dumpLinkInfo(socket, genl, opts, list));
     const linkModes = track(await dumpLinkModes(socket, genl, opts, list));
     const linkState = track(await dumpLinkState(socket, genl, opts, list));

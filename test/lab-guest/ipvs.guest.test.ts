@@ -4,6 +4,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ipvsCollector } from '../../src/collectors/ipvs.js';
 import type { CollectContext } from '../../src/collectors/types.js';
 import type { Config } from '../../src/config/types.js';
@@ -156,9 +157,26 @@ function rates(netns: Netns): Map<string, number> {
   return out;
 }
 
+/**
+ * Waits until two `ipvsadm --stats` listings three seconds apart are equal. NB: the kernel
+ * folds its per-CPU counters into the dumped statistics every two seconds, so counters keep
+ * moving for a while after the traffic.
+ */
+async function settle(netns: Netns): Promise<void> {
+  let last = netns.exec('ipvsadm', ['-Ln', '--stats', '--exact']);
+  for (let i = 0; i < 10; i++) {
+    await sleep(3000);
+    const next = netns.exec('ipvsadm', ['-Ln', '--stats', '--exact']);
+    if (next === last) return;
+    last = next;
+  }
+  assert.fail('IPVS statistics did not settle within 30 s');
+}
+
 test('ipvs series match ipvsadm', async (t) => {
   const netns = createNetns(t, 'ipvs');
   buildScene(netns);
+  await settle(netns);
   // The kernel's rate estimator moves every two seconds, so rates must lie between two reads.
   const before = rates(netns);
   const { families, capDropped } = await scrape(netns, testConfig());
