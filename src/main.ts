@@ -4,7 +4,7 @@
 
 import { endianness } from 'node:os';
 import { registeredCollectors } from './collectors/index.js';
-import { COLLECTOR_NAMES, type CollectorName } from './collectors/names.js';
+import { COLLECTOR_NAMES } from './collectors/names.js';
 import type { Collector } from './collectors/types.js';
 import { ConfigError, parseCommandLine } from './config/load.js';
 import type { Config } from './config/types.js';
@@ -19,25 +19,12 @@ const EXIT_USAGE = 2;
 /** Time that in-flight scrapes get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 30_000;
 
-/** Stands in for an enabled collector that this build does not include, so it reports available 0. */
-function notIncluded(name: CollectorName): Collector {
-  return {
-    name,
-    descriptors: [],
-    interfaceScoped: false,
-    probe: async () => ({
-      kind: 'unavailable',
-      reason: 'this build of netlink_exporter does not include the collector',
-    }),
-    collect: async () => [],
-  };
-}
-
 function enabledCollectors(config: Config): Collector[] {
   const registry = registeredCollectors();
-  return COLLECTOR_NAMES.filter((name) => config.collectors[name]).map(
-    (name) => registry.get(name) ?? notIncluded(name),
-  );
+  const enabled = COLLECTOR_NAMES.filter((name) => config.collectors[name]);
+  const missing = enabled.filter((name) => !registry.has(name));
+  if (missing.length > 0) throw new Error(`collectors without a module: ${missing.join(', ')}`);
+  return enabled.map((name) => registry.get(name)!);
 }
 
 async function run(config: Config, log: Logger): Promise<void> {

@@ -27,7 +27,7 @@ export function escapeHtml(text: string): string {
 function stateCell(row: LandingRow): [string, string] {
   if (!row.enabled) return ['disabled', 'disabled'];
   const state = row.state;
-  if (state === undefined) return ['unavailable', 'not included in this build'];
+  if (state === undefined) return ['pending', 'not probed'];
   if (state.status === 'pending') return ['pending', 'probing'];
   if (state.status === 'available') return ['available', 'available'];
   return [state.status, `${state.status}: ${state.reason ?? ''}`];

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { withOptionTable } from '../../scripts/gen-readme-options.js';
 import { registeredCollectors } from '../../src/collectors/index.js';
+import { COLLECTOR_NAMES } from '../../src/collectors/names.js';
 import { buildMetricsDoc } from '../../src/metrics/docs-build.js';
 import { REPO_ROOT } from '../support/fixtures.js';
 
@@ -50,4 +51,8 @@ test('README option table is up to date', () => {
     withOptionTable(readme),
     'the option table in README.md is stale: run npm run docs',
   );
+});
+
+test('every collector name has a registered module', () => {
+  assert.deepEqual([...registeredCollectors().keys()].sort(), [...COLLECTOR_NAMES].sort());
 });
