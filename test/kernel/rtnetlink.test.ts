@@ -112,6 +112,30 @@ function buildScene(ns: TestNamespace, peer: TestNamespace): void {
     );
     assert.equal(result.status, 0, `ping 10.10.${i}.2 failed`);
   }
+  waitForLinkStates(ns);
+}
+
+/**
+ * Waits until every link's operational state and carrier stop changing: the kernel applies
+ * them with a delay of up to a second after a link or a bridge port comes up.
+ */
+function waitForLinkStates(ns: TestNamespace): void {
+  const states = () =>
+    JSON.stringify(
+      runJson<IpLink[]>('ip', ['-n', ns.name, '-j', 'link', 'show']).map((l) => [
+        l.ifname,
+        l.operstate,
+        l.flags,
+      ]),
+    );
+  let previous = states();
+  for (let attempt = 0; attempt < 10; attempt++) {
+    spawnSync('sleep', ['1']);
+    const current = states();
+    if (current === previous) return;
+    previous = current;
+  }
+  throw new Error('link states kept changing for 10 s');
 }
 
 function samplesOf(families: Map<string, ParsedFamily>, name: string): Map<string, string> {
