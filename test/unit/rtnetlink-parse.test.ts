@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
+  LINK_STATS_FIELDS,
   type LinkStats,
   parseAddress,
   parseLink,
@@ -24,35 +25,9 @@ function parseAll<T>(
   return out;
 }
 
+/** Link counters with `values` set and every other field 0. */
 function stats(values: Partial<Record<string, bigint>>): LinkStats {
-  const fields = [
-    'rx_packets',
-    'tx_packets',
-    'rx_bytes',
-    'tx_bytes',
-    'rx_errors',
-    'tx_errors',
-    'rx_dropped',
-    'tx_dropped',
-    'multicast',
-    'collisions',
-    'rx_length_errors',
-    'rx_over_errors',
-    'rx_crc_errors',
-    'rx_frame_errors',
-    'rx_fifo_errors',
-    'rx_missed_errors',
-    'tx_aborted_errors',
-    'tx_carrier_errors',
-    'tx_fifo_errors',
-    'tx_heartbeat_errors',
-    'tx_window_errors',
-    'rx_compressed',
-    'tx_compressed',
-    'rx_nohandler',
-    'rx_otherhost_dropped',
-  ];
-  return Object.fromEntries(fields.map((f) => [f, values[f] ?? 0n])) as unknown as LinkStats;
+  return Object.fromEntries(LINK_STATS_FIELDS.map((f) => [f, values[f] ?? 0n])) as LinkStats;
 }
 
 test('link dump parses into whole snapshots', () => {
