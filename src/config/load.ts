@@ -103,6 +103,7 @@ function buildConfig(values: OptionValues, configFile: string | undefined): Conf
     }),
     maxRequests: values.max_requests,
     reprobeIntervalSeconds: values.reprobe_interval_seconds,
+    staleSnapshotMaxAgeSeconds: values.stale_snapshot_max_age_seconds,
     pathProcfs: values.path_procfs,
     pathSysfs: values.path_sysfs,
     wireguardMaxPeers: values.wireguard_max_peers,

@@ -156,6 +156,21 @@ export const GENERAL_OPTIONS = {
       examples: ['60s', '5m'],
     }),
   }),
+  stale_snapshot_max_age_seconds: option(integerType(0, 86_400, 'seconds'), {
+    flags: ['--scrape.stale-snapshot-max-age'],
+    help:
+      'Serve the last successful result of a failed collector while it is at most this old, ' +
+      'in seconds (the flag takes a duration such as 60s); nft_scrape_snapshot_age_seconds ' +
+      'shows its age. 0 serves nothing for a failed collector.',
+    default: 0,
+    flagType: durationType({
+      unitMs: 1000,
+      unitName: 'seconds',
+      min: 0,
+      max: 86_400,
+      examples: ['60s', '0s'],
+    }),
+  }),
   netlink_dump_max_restarts: option(integerType(0, 100), {
     flags: ['--netlink.dump-max-restarts'],
     help:

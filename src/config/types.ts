@@ -39,6 +39,8 @@ export interface Config {
   readonly maxRequests: number;
   /** Seconds between new probes of collectors that were unavailable. */
   readonly reprobeIntervalSeconds: number;
+  /** Age in seconds up to which a failed collector's last good result is served; 0 is off. */
+  readonly staleSnapshotMaxAgeSeconds: number;
   readonly pathProcfs: string;
   readonly pathSysfs: string;
   readonly wireguardMaxPeers: number;

@@ -32,6 +32,10 @@ export interface CollectorState {
   skipped: number;
   /** Series dropped by each cap in the last collection. */
   capDropped: Map<string, number>;
+  /** Families of the last successful collection and when it finished (performance.now()). */
+  lastGood: { families: MetricFamily[]; at: number } | undefined;
+  /** Age in seconds of the families served in the last scrape: 0 when fresh. */
+  servedAgeSeconds: number;
 }
 
 /** Error for a collection or probe cut off by its deadline. */
@@ -86,6 +90,8 @@ export class Scraper {
         duplicates: 0,
         skipped: 0,
         capDropped: new Map(),
+        lastGood: undefined,
+        servedAgeSeconds: 0,
       });
     }
     this.states = states;
@@ -242,6 +248,9 @@ export class Scraper {
       if (state.lastSuccess === false) this.log.info('collector recovered', { collector: name });
       state.lastSuccess = true;
       state.lastError = undefined;
+      state.servedAgeSeconds = 0;
+      if (this.config.staleSnapshotMaxAgeSeconds > 0)
+        state.lastGood = { families, at: performance.now() };
       return families;
     } catch (err) {
       state.lastDurationSeconds = (performance.now() - start) / 1000;
@@ -253,8 +262,22 @@ export class Scraper {
       state.lastError = message;
       if (repeat) this.log.debug('collector failed again', { collector: name, err });
       else this.log.error('collector failed', { collector: name, err });
+      return this.staleFamilies(state);
+    }
+  }
+
+  /** Returns the last good families of a failed collector while they are young enough. */
+  private staleFamilies(state: CollectorState): MetricFamily[] {
+    state.servedAgeSeconds = 0;
+    const good = state.lastGood;
+    if (good === undefined) return [];
+    const age = (performance.now() - good.at) / 1000;
+    if (age > this.config.staleSnapshotMaxAgeSeconds) {
+      state.lastGood = undefined;
       return [];
     }
+    state.servedAgeSeconds = age;
+    return good.families;
   }
 
   private selfFamilies(selected: readonly CollectorState[]): MetricFamily[] {
@@ -272,6 +295,7 @@ export class Scraper {
     const duplicates = family(D.duplicates);
     const capDropped = family(D.capDropped);
     const skipped = family(D.skipped);
+    const snapshotAge = family(D.snapshotAge);
     for (const state of selected) {
       const name = state.collector.name;
       addSample(available, state.status === 'available' ? 1 : 0, name);
@@ -282,6 +306,8 @@ export class Scraper {
       addSample(duplicates, state.duplicates, name);
       addSample(skipped, state.skipped, name);
       for (const [cap, count] of state.capDropped) addSample(capDropped, count, name, cap);
+      if (this.config.staleSnapshotMaxAgeSeconds > 0)
+        addSample(snapshotAge, state.servedAgeSeconds, name);
     }
     return [
       up,
@@ -295,6 +321,7 @@ export class Scraper {
       duplicates,
       capDropped,
       skipped,
+      snapshotAge,
     ];
   }
 }

@@ -78,6 +78,14 @@ export const SELF_DESCRIPTORS = {
     labels: ['collector', 'cap'],
     source: SCRAPE,
   },
+  snapshotAge: {
+    name: 'nft_scrape_snapshot_age_seconds',
+    type: 'gauge',
+    unit: 'seconds',
+    help: 'Age in seconds of the result served for the collector: 0 when fresh, more when its collection failed and the last good result was served (only with --scrape.stale-snapshot-max-age).',
+    labels: ['collector'],
+    source: SCRAPE,
+  },
   skipped: {
     name: 'nft_scrape_skipped_records_total',
     type: 'counter',

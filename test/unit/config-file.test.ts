@@ -122,6 +122,7 @@ name_exclude_regex = "virtio0-config"
     interfaces: { include: /^(?:eth.*)$/ },
     maxRequests: 8,
     reprobeIntervalSeconds: 300,
+    staleSnapshotMaxAgeSeconds: 0,
     pathProcfs: '/host/proc',
     pathSysfs: '/host/sys',
     wireguardMaxPeers: 50,
@@ -185,6 +186,7 @@ test('bad files raise one-line errors', () => {
       message:
         'unknown key token in nft_exporter.toml: expected one of listen_addr, telemetry_path, ' +
         'max_requests, log_level, log_format, scrape_timeout_ms, reprobe_interval_seconds, ' +
+        'stale_snapshot_max_age_seconds, ' +
         'netlink_dump_max_restarts, interface_include_regex, interface_exclude_regex, ' +
         'path_procfs, path_sysfs, disable_default_collectors, wireguard_max_peers, ' +
         '[collectors], [traffic_control], [conntrack], [nftables], [sock_diag], [ipvs], ' +
@@ -196,7 +198,7 @@ test('bad files raise one-line errors', () => {
       message:
         'unknown key config_path in nft_exporter.toml: expected one of listen_addr, ' +
         'telemetry_path, max_requests, log_level, log_format, scrape_timeout_ms, ' +
-        'reprobe_interval_seconds, netlink_dump_max_restarts, interface_include_regex, ' +
+        'reprobe_interval_seconds, stale_snapshot_max_age_seconds, netlink_dump_max_restarts, interface_include_regex, ' +
         'interface_exclude_regex, path_procfs, path_sysfs, disable_default_collectors, ' +
         'wireguard_max_peers, [collectors], [traffic_control], [conntrack], [nftables], ' +
         '[sock_diag], [ipvs], [drop_monitor], [netstat], [irq]',
@@ -218,6 +220,7 @@ test('bad files raise one-line errors', () => {
       message:
         'unknown key http in nft_exporter.toml: expected one of listen_addr, telemetry_path, ' +
         'max_requests, log_level, log_format, scrape_timeout_ms, reprobe_interval_seconds, ' +
+        'stale_snapshot_max_age_seconds, ' +
         'netlink_dump_max_restarts, interface_include_regex, interface_exclude_regex, ' +
         'path_procfs, path_sysfs, disable_default_collectors, wireguard_max_peers, ' +
         '[collectors], [traffic_control], [conntrack], [nftables], [sock_diag], [ipvs], ' +

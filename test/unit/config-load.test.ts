@@ -66,6 +66,7 @@ test('default configuration', () => {
     interfaces: {},
     maxRequests: 4,
     reprobeIntervalSeconds: 60,
+    staleSnapshotMaxAgeSeconds: 0,
     pathProcfs: '/proc',
     pathSysfs: '/sys',
     wireguardMaxPeers: 1000,

@@ -156,3 +156,40 @@ test('repeated series are dropped and counted per collector', async () => {
     .filter((r) => r.msg === 'dropped repeated series');
   assert.equal(warnings.length, 1);
 });
+
+test('failed collector serves its last result while young enough', async () => {
+  const { log } = memoryLogger();
+  let calls = 0;
+  const flaky = fakeCollector('ipvs', async () => {
+    calls++;
+    if (calls > 1) throw new Error('kernel said no');
+    return [testFamily('flaky', 2)];
+  });
+  const withStale = new Scraper({
+    collectors: [flaky],
+    config: testConfig({ staleSnapshotMaxAgeSeconds: 60 }),
+    log,
+  });
+  await withStale.probeAll();
+  const fresh = await withStale.scrape(['ipvs'], 1000);
+  assert.equal(selfValue(fresh, 'nft_scrape_snapshot_age_seconds', 'ipvs'), 0);
+  const stale = await withStale.scrape(['ipvs'], 1000);
+  assert.equal(stale.find((f) => f.desc.name === 'nft_test_flaky')?.samples.length, 2);
+  assert.equal(selfValue(stale, 'nft_scrape_collector_success', 'ipvs'), 0);
+  const age = selfValue(stale, 'nft_scrape_snapshot_age_seconds', 'ipvs');
+  assert.ok(typeof age === 'number' && age > 0 && age < 60, `age ${String(age)}`);
+
+  calls = 0;
+  const withoutStale = new Scraper({ collectors: [flaky], config: testConfig(), log });
+  await withoutStale.probeAll();
+  await withoutStale.scrape(['ipvs'], 1000);
+  const failed = await withoutStale.scrape(['ipvs'], 1000);
+  assert.equal(
+    failed.some((f) => f.desc.name === 'nft_test_flaky'),
+    false,
+  );
+  assert.equal(
+    failed.some((f) => f.desc.name === 'nft_scrape_snapshot_age_seconds' && f.samples.length > 0),
+    false,
+  );
+});
