@@ -13,22 +13,7 @@ import {
   type TestNamespace,
   testNamespace,
 } from '../support/netns.js';
-
-/** One qdisc as `tc -s -j qdisc show` prints it. */
-interface TcQdisc {
-  kind: string;
-  handle: string;
-  dev: string;
-  root?: boolean;
-  parent?: string;
-  bytes: number;
-  packets: number;
-  drops: number;
-  overlimits: number;
-  requeues: number;
-  backlog: number;
-  qlen: number;
-}
+import { seriesKey, TC_STATS, type TcQdisc } from '../support/tc.js';
 
 /** One class parsed from `tc -s class show dev DEV` text. */
 interface TcClass {
@@ -49,16 +34,6 @@ interface TcClass {
 function ticksToSeconds(ticks: number): number {
   return (ticks * 64) / 1e9;
 }
-
-const STATS = [
-  ['bytes', 'bytes_total'],
-  ['packets', 'packets_total'],
-  ['drops', 'drops_total'],
-  ['overlimits', 'overlimits_total'],
-  ['requeues', 'requeues_total'],
-  ['backlog', 'backlog_bytes'],
-  ['qlen', 'backlog_packets'],
-] as const;
 
 /**
  * Parses the text of `tc -s class show dev DEV`. iproute2 6.1 prints classes as text even
@@ -105,13 +80,6 @@ function parseClasses(text: string): TcClass[] {
   return out;
 }
 
-function key(name: string, labels: Record<string, string>): string {
-  const pairs = Object.keys(labels)
-    .sort()
-    .map((k) => `${k}="${labels[k]}"`);
-  return `${name}{${pairs.join(',')}}`;
-}
-
 /** Reads what tc reports for every qdisc and class of `devices` in the namespace. */
 function readTc(
   ns: TestNamespace,
@@ -138,8 +106,8 @@ function expectedSeries(tc: ReturnType<typeof readTc>): Record<string, string> {
     };
     const sumKey = `${q.dev}\0${q.kind}`;
     const sum = sums.get(sumKey) ?? {};
-    for (const [field, suffix] of STATS) {
-      out[key(`nft_tc_qdisc_object_${suffix}`, labels)] = String(q[field]);
+    for (const [field, suffix] of TC_STATS) {
+      out[seriesKey(`nft_tc_qdisc_object_${suffix}`, labels)] = String(q[field]);
       sum[suffix] = (sum[suffix] ?? 0) + q[field];
     }
     sums.set(sumKey, sum);
@@ -147,19 +115,21 @@ function expectedSeries(tc: ReturnType<typeof readTc>): Record<string, string> {
   for (const [sumKey, sum] of sums) {
     const [device, kind] = sumKey.split('\0') as [string, string];
     for (const [suffix, value] of Object.entries(sum))
-      out[key(`nft_tc_qdisc_${suffix}`, { device, kind })] = String(value);
+      out[seriesKey(`nft_tc_qdisc_${suffix}`, { device, kind })] = String(value);
   }
   for (const [device, classes] of tc.classes) {
     for (const c of classes) {
       const labels = { device, kind: c.kind, classid: c.classid, parent: c.parent };
-      for (const [field, suffix] of STATS)
-        out[key(`nft_tc_class_${suffix}`, labels)] = String(c[field]);
+      for (const [field, suffix] of TC_STATS)
+        out[seriesKey(`nft_tc_class_${suffix}`, labels)] = String(c[field]);
       if (c.htb !== undefined) {
         const short = { device, classid: c.classid, parent: c.parent };
-        out[key('nft_tc_class_htb_lends_total', short)] = String(c.htb.lends);
-        out[key('nft_tc_class_htb_borrows_total', short)] = String(c.htb.borrows);
-        out[key('nft_tc_class_htb_tokens_seconds', short)] = String(ticksToSeconds(c.htb.tokens));
-        out[key('nft_tc_class_htb_ceil_tokens_seconds', short)] = String(
+        out[seriesKey('nft_tc_class_htb_lends_total', short)] = String(c.htb.lends);
+        out[seriesKey('nft_tc_class_htb_borrows_total', short)] = String(c.htb.borrows);
+        out[seriesKey('nft_tc_class_htb_tokens_seconds', short)] = String(
+          ticksToSeconds(c.htb.tokens),
+        );
+        out[seriesKey('nft_tc_class_htb_ceil_tokens_seconds', short)] = String(
           ticksToSeconds(c.htb.ctokens),
         );
       }
@@ -173,7 +143,7 @@ function exportedSeries(body: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, fam] of parseExposition(body, 'text')) {
     if (!name.startsWith('nft_tc_')) continue;
-    for (const sample of fam.samples) out[key(sample.name, sample.labels)] = sample.value;
+    for (const sample of fam.samples) out[seriesKey(sample.name, sample.labels)] = sample.value;
   }
   return out;
 }

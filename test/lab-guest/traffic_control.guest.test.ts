@@ -10,6 +10,7 @@ import { encodeFamilies } from '../../src/metrics/exposition.js';
 import type { MetricFamily } from '../../src/metrics/model.js';
 import { testConfig, testContext } from '../support/config.js';
 import { parseExposition } from '../support/exposition-parser.js';
+import { seriesKey, TC_STATS, type TcQdisc } from '../support/tc.js';
 import { assertLabGuest, createNetns, type Netns } from './support.js';
 
 assertLabGuest();
@@ -24,47 +25,10 @@ const QDISCS: readonly (readonly string[])[] = [
   ['cake', 'bandwidth', '100mbit'],
 ];
 
-interface TcQdisc {
-  kind: string;
-  handle: string;
-  dev: string;
-  root?: boolean;
-  parent?: string;
-  bytes: number;
-  packets: number;
-  drops: number;
-  overlimits: number;
-  requeues: number;
-  backlog: number;
-  qlen: number;
-  options?: Record<string, unknown>;
-  maxpacket?: number;
-  drop_overlimit?: number;
-  new_flow_count?: number;
-  ecn_mark?: number;
-}
-
 interface IpLink {
   ifname: string;
   linkinfo?: { info_kind?: string };
   stats64: { tx: { packets: number; bytes: number } };
-}
-
-const STATS = [
-  ['bytes', 'bytes_total'],
-  ['packets', 'packets_total'],
-  ['drops', 'drops_total'],
-  ['overlimits', 'overlimits_total'],
-  ['requeues', 'requeues_total'],
-  ['backlog', 'backlog_bytes'],
-  ['qlen', 'backlog_packets'],
-] as const;
-
-function key(name: string, labels: Record<string, string>): string {
-  const pairs = Object.keys(labels)
-    .sort()
-    .map((k) => `${k}="${labels[k]}"`);
-  return `${name}{${pairs.join(',')}}`;
 }
 
 /** Every series of `families` whose name starts with `prefix`: name{labels} → value. */
@@ -72,7 +36,7 @@ function series(families: MetricFamily[], prefix: string): Record<string, string
   const out: Record<string, string> = {};
   for (const [, fam] of parseExposition(encodeFamilies(families, 'text'), 'text')) {
     for (const sample of fam.samples) {
-      if (sample.name.startsWith(prefix)) out[key(sample.name, sample.labels)] = sample.value;
+      if (sample.name.startsWith(prefix)) out[seriesKey(sample.name, sample.labels)] = sample.value;
     }
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : 1)));
@@ -126,8 +90,8 @@ test('qdiscs and dummy links match tc and ip', async (t) => {
       handle: q.handle,
       parent: q.root ? 'root' : q.parent!,
     };
-    for (const [field, suffix] of STATS)
-      expected[key(`nft_tc_qdisc_object_${suffix}`, labels)] = String(q[field]);
+    for (const [field, suffix] of TC_STATS)
+      expected[seriesKey(`nft_tc_qdisc_object_${suffix}`, labels)] = String(q[field]);
   }
   const ours = Object.fromEntries(
     Object.entries(tc).filter(([k]) => devices.some((d) => k.includes(`device="${d}"`))),
@@ -142,15 +106,15 @@ test('qdiscs and dummy links match tc and ip', async (t) => {
   const fqLabels = { device: fqCodel.dev, handle: fqCodel.handle, parent: 'root' };
   const app = series(await trafficControlCollector.collect(ctx), 'nft_tc_qdisc_fq_codel_');
   assert.equal(
-    app[key('nft_tc_qdisc_fq_codel_max_packet_bytes', fqLabels)],
+    app[seriesKey('nft_tc_qdisc_fq_codel_max_packet_bytes', fqLabels)],
     String(fqCodel.maxpacket),
   );
   assert.equal(
-    app[key('nft_tc_qdisc_fq_codel_new_flows_total', fqLabels)],
+    app[seriesKey('nft_tc_qdisc_fq_codel_new_flows_total', fqLabels)],
     String(fqCodel.new_flow_count),
   );
   assert.equal(
-    app[key('nft_tc_qdisc_fq_codel_drop_overlimit_total', fqLabels)],
+    app[seriesKey('nft_tc_qdisc_fq_codel_drop_overlimit_total', fqLabels)],
     String(fqCodel.drop_overlimit),
   );
 
@@ -160,7 +124,7 @@ test('qdiscs and dummy links match tc and ip', async (t) => {
   for (const link of links) {
     assert.equal(link.linkinfo?.info_kind, 'dummy');
     assert.equal(
-      txPackets[key('nft_link_transmit_packets_total', { device: link.ifname })],
+      txPackets[seriesKey('nft_link_transmit_packets_total', { device: link.ifname })],
       String(link.stats64.tx.packets),
     );
     const row = Object.keys(info).find((k) => k.includes(`device="${link.ifname}"`));
