@@ -60,7 +60,7 @@ export function countSeries(body: string): number {
   return count;
 }
 
-/** Starts `cmd args` inside `ns` and waits until `readyUrl` answers. */
+/** Starts `cmd args` inside `ns` and waits until `readyUrl` responds. */
 export async function startIn(
   ns: string,
   cmd: string,
@@ -90,7 +90,7 @@ export async function startIn(
     await sleep(100);
   }
   child.kill('SIGKILL');
-  throw new Error(`${cmd} did not answer ${readyUrl}: ${stderr}`);
+  throw new Error(`${cmd} got no response from ${readyUrl}: ${stderr}`);
 }
 
 /** Stops a process started by startIn and waits for it to exit. */

@@ -10,8 +10,8 @@ export const NEEDS_NET_ADMIN = 'CAP_NET_ADMIN';
 
 /**
  * Opens a socket of `protocol` in the collection's namespace. The socket is closed when the
- * collection's deadline passes, so a collector cut off mid-dump leaves no socket behind;
- * `use` closes it when it returns or throws.
+ * collection's deadline passes, so a collector cut off mid-dump leaves no socket behind.
+ * The socket is also closed when `use` returns or throws.
  */
 export async function withSocket<T>(
   ctx: CollectContext,

@@ -35,7 +35,7 @@ export interface Config {
   /** Restarts of an interrupted netlink dump before the collector fails the scrape. */
   readonly netlinkDumpMaxRestarts: number;
   readonly interfaces: InterfaceFilterConfig;
-  /** Concurrent /metrics requests served; beyond it the server answers 503. */
+  /** Concurrent /metrics requests served; beyond it the server responds with 503. */
   readonly maxRequests: number;
   /** Seconds between new probes of collectors that were unavailable. */
   readonly reprobeIntervalSeconds: number;

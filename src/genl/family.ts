@@ -149,7 +149,7 @@ export async function resolveFamily(
   return { kind: 'ok', family };
 }
 
-/** Drops a cached family, so the next resolution asks the kernel again (after ENOENT). */
+/** Drops a cached family, so the next resolution requests it from the kernel again (after ENOENT). */
 export function forgetFamily(netnsKey: string, name: string): void {
   cache.get(netnsKey)?.delete(name);
 }

@@ -4,7 +4,7 @@
 import type { CollectorName } from '../collectors/names.js';
 import type { CollectorState } from '../scrape/scraper.js';
 
-/** What the landing page shows about one collector. */
+/** Landing-page row of one collector. */
 export interface LandingRow {
   readonly name: CollectorName;
   readonly enabled: boolean;

@@ -9,9 +9,9 @@ const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /**
  * AttrCursor walks the attributes in `buf[start, end)` without allocating an object per
  * attribute. Typed getters check the payload length exactly and throw DecodeError naming
- * the attribute path; the byte order is fixed when the cursor is made (host order by
- * default, big-endian for netfilter and other network-order payloads) and nested cursors
- * inherit it. Unknown attribute types are simply not asked for.
+ * the attribute path. The payload byte order is fixed when the cursor is made: host order
+ * by default, big-endian for netfilter and other network-order payloads. Nested cursors
+ * inherit it. Unknown attribute types are skipped because no getter is called for them.
  */
 export class AttrCursor {
   /** Attribute type with NLA_F_NESTED and NLA_F_NET_BYTEORDER masked off. */
@@ -117,7 +117,7 @@ export class AttrCursor {
     return true;
   }
 
-  /** Checks that the payload holds at least `min` bytes of a fixed struct and returns its offset. */
+  /** Checks that the payload contains at least `min` bytes of a fixed struct and returns its offset. */
   struct(min: number, name?: string): number {
     if (this.length < min) this.fail(name, `expected at least ${min} bytes`);
     return this.offset;

@@ -1,5 +1,5 @@
-// Error classes of the netlink layer. Each has a stable `code`; kernel errors keep the
-// errno and its name, the operation, the protocol and the sequence number, and the
+// Error classes of the netlink layer. Each has a stable `code`. Kernel errors also keep the
+// errno and its name, the operation, the protocol, the sequence number, and the
 // extended-ack text and offset when the kernel sent them.
 
 import { constants } from 'node:os';
@@ -31,7 +31,7 @@ export type NetlinkErrorCode =
   | 'NLX_ERR_ABORTED'
   | 'NLX_ERR_CLOSED';
 
-/** Where an error happened: operation, protocol or family, and sequence number. */
+/** Location of an error: operation, protocol or family, and sequence number. */
 export interface NetlinkErrorContext {
   /** Operation, for example `dump RTM_GETLINK` or `genl ethtool STATS_GET`. */
   readonly op?: string;
@@ -70,7 +70,7 @@ export class NetlinkError extends Error {
   }
 }
 
-/** The kernel answered with NLMSG_ERROR, or ended a dump with an errno in NLMSG_DONE. */
+/** Error the kernel returned in NLMSG_ERROR, or as the errno of a dump's NLMSG_DONE. */
 export class KernelError extends NetlinkError {
   /** Extended-ack message text (NLMSGERR_ATTR_MSG), when present. */
   readonly extAckMessage: string | undefined;

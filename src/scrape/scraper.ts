@@ -16,11 +16,11 @@ import { SELF_DESCRIPTORS as D } from './self.js';
 /** Probe state of a collector: not probed yet, or the last probe's outcome. */
 export type CollectorStatus = 'pending' | ProbeResult['kind'];
 
-/** What the pipeline knows about one enabled collector; the landing page shows it. */
+/** Pipeline state of one enabled collector, also shown on the landing page. */
 export interface CollectorState {
   readonly collector: Collector;
   status: CollectorStatus;
-  /** Why the collector is unavailable or forbidden. */
+  /** Reason the collector is unavailable or forbidden. */
   reason: string | undefined;
   lastDurationSeconds: number;
   /** Outcome of the last collection; undefined before the first. */

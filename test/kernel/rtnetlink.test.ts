@@ -160,7 +160,8 @@ function countBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 }
 
 function sorted(map: Map<string, string>): [string, string][] {
-  return [...map].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  // Keys are unique, so the comparator never sees two equal keys.
+  return [...map].sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
 /** Link counter families and how to read the same field from `ip -s -s -j link`. */

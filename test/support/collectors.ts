@@ -12,7 +12,7 @@ import {
   type MetricFamily,
 } from '../../src/metrics/model.js';
 
-/** A gauge family `nft_test_<suffix>` with one `item` label. */
+/** Returns the descriptor of gauge `nft_test_<suffix>` with one `item` label. */
 export function testDescriptor(suffix: string): MetricDescriptor {
   return {
     name: `nft_test_${suffix}`,
@@ -23,7 +23,7 @@ export function testDescriptor(suffix: string): MetricDescriptor {
   };
 }
 
-/** A family of `count` samples, labelled item="0".."count-1". */
+/** Builds a family of `count` samples labelled item="0".."count-1". */
 export function testFamily(suffix: string, count: number): MetricFamily {
   const fam = family(testDescriptor(suffix));
   for (let i = 0; i < count; i++) addSample(fam, i, String(i));
@@ -39,18 +39,18 @@ export function fakeCollector(
   return { name, descriptors: [], interfaceScoped: false, probe, collect };
 }
 
-/** Default configuration with `overrides`, listening on an ephemeral loopback port. */
+/** Returns the default configuration with `overrides`, listening on an ephemeral loopback port. */
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return { ...defaultConfig(), listenAddresses: [{ host: '127.0.0.1', port: 0 }], ...overrides };
 }
 
-/** A logger that keeps its JSON records in `lines`. */
+/** Creates a logger that keeps its JSON records in `lines`. */
 export function memoryLogger(): { log: Logger; lines: string[] } {
   const lines: string[] = [];
   return { log: createLogger('debug', 'json', (line) => lines.push(line)), lines };
 }
 
-/** A promise with its resolve function, to hold a collector until the test lets it go. */
+/** Creates a promise with its resolve function, to hold a collector until the test opens it. */
 export function gate(): { promise: Promise<void>; open: () => void } {
   let open = (): void => {};
   const promise = new Promise<void>((resolve) => {

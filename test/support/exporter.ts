@@ -57,7 +57,7 @@ export function curlIn(
 }
 
 /**
- * Starts `node dist/src/main.js` inside `ns` on 127.0.0.1 and waits until /ready answers
+ * Starts `node dist/src/main.js` inside `ns` on 127.0.0.1 and waits until /ready returns
  * 200. `args` are extra command-line flags.
  */
 export async function startExporter(
