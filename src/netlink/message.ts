@@ -69,6 +69,38 @@ export function forEachMessage(datagrams: readonly Buffer[], visit: MessageVisit
   }
 }
 
+/** Receives the data messages of a dump while it arrives; see NetlinkSocket.dumpInto. */
+export interface MessageSink {
+  /**
+   * Takes one data message: `payload` and `end` delimit the bytes after its nlmsghdr in
+   * `buf`, which stays valid after the call. An exception ends the dump with that error.
+   */
+  message(buf: Buffer, type: number, flags: number, payload: number, end: number): void;
+  /** The kernel interrupted the dump and it starts over: forget every message taken so far. */
+  restart(): void;
+}
+
+/**
+ * MessageSink that decodes every message of type `type` with `parse` into `items`, which a
+ * restart empties. Feed it recorded datagrams with `forEachMessage(datagrams, sink.message)`.
+ */
+export class ParsedMessages<T> implements MessageSink {
+  items: T[] = [];
+
+  constructor(
+    private readonly type: number,
+    private readonly parse: (buf: Buffer, payload: number, end: number) => T,
+  ) {}
+
+  readonly message = (buf: Buffer, type: number, _flags: number, payload: number, end: number) => {
+    if (type === this.type) this.items.push(this.parse(buf, payload, end));
+  };
+
+  restart(): void {
+    this.items = [];
+  }
+}
+
 /** Extended-ack fields of an NLMSG_ERROR or NLMSG_DONE reply. */
 export interface ExtAck {
   message?: string;

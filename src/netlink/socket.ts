@@ -39,7 +39,7 @@ import {
   ReceiveOverflowError,
   SocketError,
 } from './errors.js';
-import { decodeErrorPayload, decodeExtAck, encodeRequest } from './message.js';
+import { decodeErrorPayload, decodeExtAck, encodeRequest, type MessageSink } from './message.js';
 import { addon, isNativeError, type NativeError, type NativeSocket } from './native.js';
 
 /** diagnostics_channel name; each event is `{ event, protocol, type, flags, seq, length }`. */
@@ -70,14 +70,15 @@ export interface RequestOptions {
   readonly maxRestarts?: number;
 }
 
-/**
- * Reply of a request or dump: the received datagrams (walk them with forEachMessage), the
- * number of data messages, and how often an interrupted dump was restarted.
- */
-export interface Reply {
-  readonly datagrams: readonly Buffer[];
+/** Number of data messages of a reply, and how often an interrupted dump was restarted. */
+export interface ReplySummary {
   readonly messages: number;
   readonly restarts: number;
+}
+
+/** Reply of a request or dump: the received datagrams (walk them with forEachMessage). */
+export interface Reply extends ReplySummary {
+  readonly datagrams: readonly Buffer[];
 }
 
 interface Pending {
@@ -88,13 +89,15 @@ interface Pending {
   readonly opts: RequestOptions;
   readonly isDump: boolean;
   readonly wantsAck: boolean;
+  /** Takes the data messages instead of `datagrams`. */
+  readonly sink: MessageSink | undefined;
   seq: number;
   datagrams: Buffer[];
   messages: number;
   restarts: number;
   interrupted: boolean;
   resolve(reply: Reply): void;
-  reject(err: NetlinkError): void;
+  reject(err: Error): void;
 }
 
 let nextSeq = (Date.now() & 0x7fffffff) >>> 0;
@@ -206,6 +209,31 @@ export class NetlinkSocket {
   }
 
   /**
+   * Dumps as `dump` does, but hands each data message to `sink` as its datagram arrives. The
+   * reply is never held whole, and a datagram can be freed once its messages are decoded.
+   * On a restart `sink.restart()` is called before the messages of the new dump.
+   * Rejects as `dump` does, and with the sink's own exception, which also closes the socket
+   * because the rest of the reply is still on its way.
+   */
+  async dumpInto(
+    type: number,
+    header: Uint8Array,
+    attrs: Uint8Array | undefined,
+    opts: RequestOptions,
+    sink: MessageSink,
+  ): Promise<ReplySummary> {
+    const { messages, restarts } = await this.enqueue(
+      type,
+      NLM_F_REQUEST | NLM_F_DUMP,
+      header,
+      attrs,
+      opts,
+      sink,
+    );
+    return { messages, restarts };
+  }
+
+  /**
    * Sends one request (NLM_F_REQUEST plus `flags`) and collects its reply: a single message,
    * a multi-part reply up to NLMSG_DONE, and with NLM_F_ACK the acknowledgement. Rejects as
    * `dump` does.
@@ -244,6 +272,7 @@ export class NetlinkSocket {
     header: Uint8Array,
     attrs: Uint8Array | undefined,
     opts: RequestOptions,
+    sink?: MessageSink,
   ): Promise<Reply> {
     const run = (): Promise<Reply> =>
       new Promise<Reply>((resolve, reject) => {
@@ -255,6 +284,7 @@ export class NetlinkSocket {
           opts,
           isDump: (flags & NLM_F_DUMP) === NLM_F_DUMP,
           wantsAck: (flags & NLM_F_ACK) !== 0,
+          sink,
           seq: 0,
           datagrams: [],
           messages: 0,
@@ -445,10 +475,21 @@ export class NetlinkSocket {
         this.fail(new OverrunError(this.context(pending)));
         return;
       }
-      keep = true;
       pending.messages++;
+      if (pending.sink === undefined) {
+        keep = true;
+      } else {
+        try {
+          pending.sink.message(buf, type, flags, payload, end);
+        } catch (err) {
+          this.pending = undefined;
+          this.close();
+          pending.reject(err instanceof Error ? err : new Error(String(err)));
+          return;
+        }
+      }
       if (!pending.isDump && !pending.wantsAck && (flags & NLM_F_MULTI) === 0) {
-        this.complete(pending, buf);
+        this.complete(pending, keep ? buf : undefined);
         return;
       }
     }
@@ -464,6 +505,7 @@ export class NetlinkSocket {
         return;
       }
       pending.restarts++;
+      pending.sink?.restart();
       this.send(pending);
       return;
     }

@@ -4,9 +4,15 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { dumpAddresses, dumpLinks } from '../../src/families/rtnetlink/client.js';
+import { RTM_GETLINK, RTM_NEWLINK } from '../../src/families/rtnetlink/constants.js';
 import { resolveFamily } from '../../src/genl/family.js';
 import { NETLINK_GENERIC, NETLINK_ROUTE } from '../../src/netlink/constants.js';
-import { DumpInterruptedError, KernelError, SocketError } from '../../src/netlink/errors.js';
+import {
+  DecodeError,
+  DumpInterruptedError,
+  KernelError,
+  SocketError,
+} from '../../src/netlink/errors.js';
 import { NetlinkSocket } from '../../src/netlink/socket.js';
 import { requireKernel, runJson, testNamespace, threadNamespaceInode } from '../support/netns.js';
 
@@ -210,4 +216,64 @@ test('aborting a request closes the socket and rejects', async (t) => {
   assert.equal(socket.isClosed, true);
   await assert.rejects(dumpLinks(socket), { code: 'NLX_ERR_CLOSED' });
   socket.close();
+});
+
+test('a sink that throws ends the dump with its error and closes the socket', async (t) => {
+  if (!requireKernel(t)) return;
+  const ns = testNamespace(t, 'sink');
+  const lines: string[] = [];
+  for (let i = 0; i < 200; i++) lines.push(`link add sk${i} type veth peer name skp${i}`);
+  ns.ipBatch(lines);
+  const socket = NetlinkSocket.open(NETLINK_ROUTE, { netns: ns.path });
+  t.after(() => socket.close());
+  let seen = 0;
+  const broken = new DecodeError('RTM_NEWLINK/IFLA_MTU', 'expected 4 bytes', 2);
+  await assert.rejects(
+    socket.dumpInto(
+      RTM_GETLINK,
+      new Uint8Array(16),
+      undefined,
+      { op: 'dump RTM_GETLINK' },
+      {
+        message: () => {
+          if (++seen === 3) throw broken;
+        },
+        restart: () => {},
+      },
+    ),
+    (err) => err === broken,
+  );
+  assert.equal(seen, 3, 'no message may reach the sink after it threw');
+  assert.equal(socket.isClosed, true);
+});
+
+test('a streamed dump hands over every message once', async (t) => {
+  if (!requireKernel(t)) return;
+  const ns = testNamespace(t, 'stream');
+  const lines: string[] = [];
+  for (let i = 0; i < 300; i++) lines.push(`link add st${i} type veth peer name stp${i}`);
+  ns.ipBatch(lines);
+  const socket = NetlinkSocket.open(NETLINK_ROUTE, { netns: ns.path });
+  t.after(() => socket.close());
+  const indexes: number[] = [];
+  const summary = await socket.dumpInto(
+    RTM_GETLINK,
+    new Uint8Array(16),
+    undefined,
+    { op: 'dump RTM_GETLINK' },
+    {
+      message: (buf, type, _flags, payload) => {
+        if (type === RTM_NEWLINK) indexes.push(buf.readInt32LE(payload + 4));
+      },
+      restart: () => {
+        indexes.length = 0;
+      },
+    },
+  );
+  const listed = runJson<{ ifindex: number }[]>('ip', ['-n', ns.name, '-j', 'link', 'show']);
+  assert.deepEqual(
+    [...indexes].sort((a, b) => a - b),
+    listed.map((l) => l.ifindex).sort((a, b) => a - b),
+  );
+  assert.equal(summary.messages, indexes.length);
 });

@@ -2,7 +2,6 @@
 // UNIX sockets. Each reply is added to tallies while its messages are walked.
 
 import { AttrBuilder } from '../../netlink/attr.js';
-import { forEachMessage } from '../../netlink/message.js';
 import type { NetlinkSocket, RequestOptions } from '../../netlink/socket.js';
 import {
   AF_INET,
@@ -71,7 +70,7 @@ export function unixDiagRequest(): DiagRequest {
 
 /**
  * Dumps the sockets of `family` and `protocol` whose state bit is in `states` and adds each
- * to `tally`. Returns the restarts the dump took (NLM_F_DUMP_INTR). Rejects with the netlink
+ * to `tally` as its datagram arrives; a restarted dump resets `tally` first. Returns the restarts the dump took (NLM_F_DUMP_INTR). Rejects with the netlink
  * layer's errors: KernelError with ENOENT when the kernel lacks the protocol's diag module
  * (raw_diag, mptcp_diag).
  */
@@ -84,19 +83,28 @@ export async function dumpInetSockets(
   states = ALL_STATES,
 ): Promise<number> {
   const request = inetDiagRequest(family, protocol, states);
-  const reply = await socket.dump(SOCK_DIAG_BY_FAMILY, request.header, request.attrs, {
-    ...opts,
-    op: `dump SOCK_DIAG_BY_FAMILY ${family === AF_INET ? 'AF_INET' : 'AF_INET6'} ${protocolOp(protocol)}`,
-  });
   const tcpInfo = protocol === IPPROTO_TCP;
-  forEachMessage(reply.datagrams, (buf, type, _flags, start, end) => {
-    if (type === SOCK_DIAG_BY_FAMILY) tallyInetMessage(tally, buf, start, end, tcpInfo);
-  });
-  return reply.restarts;
+  const { restarts } = await socket.dumpInto(
+    SOCK_DIAG_BY_FAMILY,
+    request.header,
+    request.attrs,
+    {
+      ...opts,
+      op: `dump SOCK_DIAG_BY_FAMILY ${family === AF_INET ? 'AF_INET' : 'AF_INET6'} ${protocolOp(protocol)}`,
+    },
+    {
+      message: (buf, type, _flags, start, end) => {
+        if (type === SOCK_DIAG_BY_FAMILY) tallyInetMessage(tally, buf, start, end, tcpInfo);
+      },
+      restart: () => tally.reset(),
+    },
+  );
+  return restarts;
 }
 
 /**
- * Dumps every UNIX socket and adds each to the tally that `tallyOf` returns for its type.
+ * Dumps every UNIX socket and adds each to the tally that `tallyOf` returns for its type,
+ * resetting those tallies when the dump restarts.
  * Returns the restarts the dump took. Rejects with the netlink layer's errors.
  */
 export async function dumpUnixSockets(
@@ -105,14 +113,28 @@ export async function dumpUnixSockets(
   opts: DumpOptions = {},
 ): Promise<number> {
   const request = unixDiagRequest();
-  const reply = await socket.dump(SOCK_DIAG_BY_FAMILY, request.header, request.attrs, {
-    ...opts,
-    op: 'dump SOCK_DIAG_BY_FAMILY AF_UNIX',
-  });
-  forEachMessage(reply.datagrams, (buf, type, _flags, start, end) => {
-    if (type === SOCK_DIAG_BY_FAMILY) tallyUnixMessage(tallyOf, buf, start, end);
-  });
-  return reply.restarts;
+  // NB: every tally that took a socket is reset when the dump starts over.
+  const touched = new Set<SocketTally>();
+  const tracked: UnixTallies = (type) => {
+    const tally = tallyOf(type);
+    touched.add(tally);
+    return tally;
+  };
+  const { restarts } = await socket.dumpInto(
+    SOCK_DIAG_BY_FAMILY,
+    request.header,
+    request.attrs,
+    { ...opts, op: 'dump SOCK_DIAG_BY_FAMILY AF_UNIX' },
+    {
+      message: (buf, type, _flags, start, end) => {
+        if (type === SOCK_DIAG_BY_FAMILY) tallyUnixMessage(tracked, buf, start, end);
+      },
+      restart: () => {
+        for (const tally of touched) tally.reset();
+      },
+    },
+  );
+  return restarts;
 }
 
 const PROTOCOL_NAMES: Readonly<Record<number, string>> = {

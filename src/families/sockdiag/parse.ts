@@ -85,6 +85,20 @@ export class SocketTally {
     if (fill > this.listenFillMax) this.listenFillMax = fill;
   }
 
+  /** Sets every count and sum back to 0; an interrupted dump starts over with this. */
+  reset(): void {
+    this.sockets.fill(0);
+    this.receiveQueueBytes.fill(0);
+    this.sendQueueBytes.fill(0);
+    this.drops = 0;
+    this.retransmits = 0;
+    this.listeners = 0;
+    this.listenQueue = 0;
+    this.listenQueueMax = 0;
+    this.listenBacklog = 0;
+    this.listenFillMax = 0;
+  }
+
   /** Adds every count and sum of `other` to this tally. */
   merge(other: SocketTally): void {
     for (let state = 0; state < STATE_SLOTS; state++) {

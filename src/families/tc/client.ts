@@ -2,7 +2,7 @@
 // and the classes of one device per RTM_GETTCLASS dump (the kernel dumps classes only for
 // the device named in tcm_ifindex).
 
-import { forEachMessage } from '../../netlink/message.js';
+import { ParsedMessages } from '../../netlink/message.js';
 import type { NetlinkSocket, RequestOptions } from '../../netlink/socket.js';
 import {
   RTM_GETQDISC,
@@ -27,15 +27,15 @@ export async function dumpQdiscs(
   socket: NetlinkSocket,
   opts: TcDumpOptions = {},
 ): Promise<TcDumpResult> {
-  const reply = await socket.dump(RTM_GETQDISC, new Uint8Array(TCMSG_LEN), undefined, {
-    ...opts,
-    op: 'dump RTM_GETQDISC',
-  });
-  const items: TcObjectSnapshot[] = [];
-  forEachMessage(reply.datagrams, (buf, type, _flags, payload, end) => {
-    if (type === RTM_NEWQDISC) items.push(parseQdisc(buf, payload, end));
-  });
-  return { items, restarts: reply.restarts };
+  const sink = new ParsedMessages(RTM_NEWQDISC, parseQdisc);
+  const { restarts } = await socket.dumpInto(
+    RTM_GETQDISC,
+    new Uint8Array(TCMSG_LEN),
+    undefined,
+    { ...opts, op: 'dump RTM_GETQDISC' },
+    sink,
+  );
+  return { items: sink.items, restarts };
 }
 
 /**
@@ -49,13 +49,13 @@ export async function dumpClasses(
 ): Promise<TcDumpResult> {
   const header = Buffer.alloc(TCMSG_LEN);
   header.writeInt32LE(ifindex, 4);
-  const reply = await socket.dump(RTM_GETTCLASS, header, undefined, {
-    ...opts,
-    op: `dump RTM_GETTCLASS ifindex ${ifindex}`,
-  });
-  const items: TcObjectSnapshot[] = [];
-  forEachMessage(reply.datagrams, (buf, type, _flags, payload, end) => {
-    if (type === RTM_NEWTCLASS) items.push(parseClass(buf, payload, end));
-  });
-  return { items, restarts: reply.restarts };
+  const sink = new ParsedMessages(RTM_NEWTCLASS, parseClass);
+  const { restarts } = await socket.dumpInto(
+    RTM_GETTCLASS,
+    header,
+    undefined,
+    { ...opts, op: `dump RTM_GETTCLASS ifindex ${ifindex}` },
+    sink,
+  );
+  return { items: sink.items, restarts };
 }
