@@ -20,12 +20,13 @@ import {
   ROUTE_TYPE_NAMES,
   TABLE_NAMES,
 } from '../families/rtnetlink/constants.js';
-import type {
-  AddressSnapshot,
-  LinkSnapshot,
-  LinkStatsField,
-  NeighbourSnapshot,
-  RouteSnapshot,
+import {
+  type AddressSnapshot,
+  LINK_STATS_INDEX,
+  type LinkSnapshot,
+  type LinkStatsField,
+  type NeighbourSnapshot,
+  type RouteTable,
 } from '../families/rtnetlink/parse.js';
 import { addSample, family, type MetricDescriptor, type MetricFamily } from '../metrics/model.js';
 import { NETLINK_ROUTE } from '../netlink/constants.js';
@@ -293,7 +294,7 @@ const D = {
 export interface RtnetlinkSnapshot {
   readonly links: readonly LinkSnapshot[];
   readonly addresses: readonly AddressSnapshot[];
-  readonly routes: readonly RouteSnapshot[];
+  readonly routes: RouteTable;
   readonly neighbours: readonly NeighbourSnapshot[];
 }
 
@@ -318,9 +319,34 @@ function isUp(link: LinkSnapshot): boolean {
   return running && (link.operstate === IF_OPER_UP || link.operstate === 0);
 }
 
-function countBy(keys: Iterable<string>): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
+/** Adds one to the count of `key`. */
+function bump<K>(counts: Map<K, number>, key: K): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+/** 0, 1 or 2 for the `family` labels inet, inet6 and other. */
+function familyCode(af: number): number {
+  if (af === AF_INET) return 0;
+  return af === AF_INET6 ? 1 : 2;
+}
+
+const FAMILY_CODE_LABELS = ['inet', 'inet6', 'other'];
+
+/**
+ * Counts routes by family, table, protocol and type under one number per combination:
+ * table * 2^18 + family code * 2^16 + protocol * 2^8 + type, below 2^50 for any u32 table.
+ * Counting under numbers rather than joined label strings keeps a 100,000-route table from
+ * making a string per route.
+ */
+function countRoutes(routes: RouteTable): Map<number, number> {
+  const counts = new Map<number, number>();
+  const { family: af, table, protocol, type } = routes;
+  for (let i = 0; i < routes.length; i++) {
+    bump(
+      counts,
+      table[i]! * 0x40000 + familyCode(af[i]!) * 0x10000 + protocol[i]! * 0x100 + type[i]!,
+    );
+  }
   return counts;
 }
 
@@ -338,10 +364,14 @@ export function rtnetlinkFamilies(
   };
 
   const out: MetricFamily[] = [];
+  // NB: plain index loops: this runs once per scrape over every link, too few times for the
+  // optimizing compiler to remove the iterator objects of for-of with destructuring.
   for (const [field, desc] of LINK_COUNTERS) {
     const fam = family(desc);
-    for (const link of links) {
-      const value = link.stats?.[field];
+    const index = LINK_STATS_INDEX[field];
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i]!;
+      const value = link.stats?.at(index);
       if (value !== undefined) addSample(fam, value, link.name);
     }
     out.push(fam);
@@ -351,10 +381,13 @@ export function rtnetlinkFamilies(
     [D.txErrorKinds, TX_ERROR_KINDS],
   ] as const) {
     const fam = family(desc);
-    for (const link of links) {
-      for (const [kind, field] of kinds) {
-        const value = link.stats?.[field];
-        if (value !== undefined) addSample(fam, value, link.name, kind);
+    const indexes = kinds.map(([, field]) => LINK_STATS_INDEX[field]);
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i]!;
+      if (link.stats === undefined) continue;
+      for (let k = 0; k < kinds.length; k++) {
+        const value = link.stats.at(indexes[k]!);
+        if (value !== undefined) addSample(fam, value, link.name, kinds[k]![0]);
       }
     }
     out.push(fam);
@@ -371,7 +404,8 @@ export function rtnetlinkFamilies(
     txqlen: family(D.txqlen),
     info: family(D.info),
   };
-  for (const link of links) {
+  for (let i = 0; i < links.length; i++) {
+    const link = links[i]!;
     const device = link.name;
     addSample(gauges.up, isUp(link) ? 1 : 0, device);
     addSample(gauges.adminUp, (link.flags & IFF_UP) !== 0 ? 1 : 0, device);
@@ -398,28 +432,36 @@ export function rtnetlinkFamilies(
   out.push(...Object.values(gauges));
 
   const addresses = family(D.addresses);
-  const addressCounts = countBy(
-    snap.addresses.filter((a) => allowedIndex(a.index)).map((a) => familyLabel(a.family)),
-  );
+  const addressCounts = new Map<string, number>();
+  for (let i = 0; i < snap.addresses.length; i++) {
+    const a = snap.addresses[i]!;
+    if (allowedIndex(a.index)) bump(addressCounts, familyLabel(a.family));
+  }
   for (const [label, count] of addressCounts) addSample(addresses, count, label);
   out.push(addresses);
 
   const routes = family(D.routes);
-  const routeCounts = countBy(
-    snap.routes.map(
-      (r) =>
-        `${familyLabel(r.family)}\0${tableLabel(r.table)}\0${PROTOCOL_NAMES[r.protocol] ?? String(r.protocol)}\0${ROUTE_TYPE_NAMES[r.type] ?? String(r.type)}`,
-    ),
-  );
-  for (const [key, count] of routeCounts) addSample(routes, count, ...key.split('\0'));
+  for (const [key, count] of countRoutes(snap.routes)) {
+    const protocol = (key >>> 8) & 0xff;
+    const type = key & 0xff;
+    addSample(
+      routes,
+      count,
+      FAMILY_CODE_LABELS[(key >>> 16) & 3]!,
+      tableLabel(Math.floor(key / 0x40000)),
+      PROTOCOL_NAMES[protocol] ?? String(protocol),
+      ROUTE_TYPE_NAMES[type] ?? String(type),
+    );
+  }
   out.push(routes);
 
   const neighbours = family(D.neighbours);
-  const neighbourCounts = countBy(
-    snap.neighbours
-      .filter((n) => n.family !== AF_BRIDGE && allowedIndex(n.index))
-      .map((n) => `${familyLabel(n.family)}\0${neighbourState(n.state)}`),
-  );
+  const neighbourCounts = new Map<string, number>();
+  for (let i = 0; i < snap.neighbours.length; i++) {
+    const n = snap.neighbours[i]!;
+    if (n.family !== AF_BRIDGE && allowedIndex(n.index))
+      bump(neighbourCounts, `${familyLabel(n.family)}\0${neighbourState(n.state)}`);
+  }
   for (const [key, count] of neighbourCounts) addSample(neighbours, count, ...key.split('\0'));
   out.push(neighbours);
   return out;
@@ -438,7 +480,7 @@ async function readSnapshot(ctx: CollectContext): Promise<RtnetlinkSnapshot> {
     return {
       links: links.items,
       addresses: addresses.items,
-      routes: routes.items,
+      routes: routes.routes,
       neighbours: neighbours.items,
     };
   });

@@ -136,6 +136,44 @@ export class AttrCursor {
 }
 
 /**
+ * Returns the u32 payload of the last attribute of `type` among the attributes in
+ * `buf[start, end)`, or undefined when there is none. Every header is checked as AttrCursor
+ * checks it, but no object is made: for messages of which only one small attribute is read,
+ * such as a route's table, this is the whole decoding cost.
+ */
+export function lastU32(
+  buf: Buffer,
+  start: number,
+  end: number,
+  type: number,
+  path: string,
+  name: string,
+  bigEndian = !HOST_LITTLE_ENDIAN,
+): number | undefined {
+  let value: number | undefined;
+  let pos = start;
+  while (end - pos >= NLA_HDRLEN) {
+    const len = buf[pos]! | (buf[pos + 1]! << 8);
+    const rawType = buf[pos + 2]! | (buf[pos + 3]! << 8);
+    if (len < NLA_HDRLEN || len > end - pos) {
+      throw new DecodeError(
+        path,
+        `attribute ${rawType & NLA_TYPE_MASK} header length ${len} does not fit the ${end - pos} bytes left`,
+        len,
+      );
+    }
+    if ((rawType & NLA_TYPE_MASK) === type) {
+      if (len !== NLA_HDRLEN + 4) {
+        throw new DecodeError(`${path}/${name}`, 'expected 4 bytes', len - NLA_HDRLEN);
+      }
+      value = bigEndian ? buf.readUInt32BE(pos + NLA_HDRLEN) : buf.readUInt32LE(pos + NLA_HDRLEN);
+    }
+    pos += align4(len);
+  }
+  return value;
+}
+
+/**
  * AttrBuilder appends attributes to a request body. Headers are in host byte order; payloads
  * too unless the builder is big-endian (netfilter).
  */

@@ -2,15 +2,16 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { RouteSink } from '../../src/families/rtnetlink/client.js';
 import {
   LINK_STATS_FIELDS,
-  type LinkStats,
+  type LinkSnapshot,
   parseAddress,
   parseLink,
   parseNeighbour,
   parseRoute,
 } from '../../src/families/rtnetlink/parse.js';
-import { forEachMessage } from '../../src/netlink/message.js';
+import { forEachMessage, ParsedMessages } from '../../src/netlink/message.js';
 import { loadDatagrams } from '../support/fixtures.js';
 
 function parseAll<T>(
@@ -26,8 +27,13 @@ function parseAll<T>(
 }
 
 /** Link counters with `values` set and every other field 0. */
-function stats(values: Partial<Record<string, bigint>>): LinkStats {
-  return Object.fromEntries(LINK_STATS_FIELDS.map((f) => [f, values[f] ?? 0n])) as LinkStats;
+function stats(values: Partial<Record<string, bigint>>): Record<string, bigint> {
+  return Object.fromEntries(LINK_STATS_FIELDS.map((f) => [f, values[f] ?? 0n]));
+}
+
+/** A link snapshot with its counters as a plain record, for deepEqual. */
+function plain(link: LinkSnapshot): object {
+  return { ...link, stats: link.stats?.toRecord() };
 }
 
 test('link dump parses into whole snapshots', () => {
@@ -43,7 +49,7 @@ test('link dump parses into whole snapshots', () => {
       [6, 'port0', 'veth', 3, 4],
     ],
   );
-  assert.deepEqual(links[2], {
+  assert.deepEqual(plain(links[2]!), {
     index: 3,
     name: 'veth0',
     type: 1,
@@ -150,5 +156,28 @@ test('longer stats struct and unknown attributes give the same snapshot', () => 
   unknown.writeUInt32LE(0xdeadbeef, 4);
   parts.push(unknown);
   const grownBody = Buffer.concat(parts);
-  assert.deepEqual(parseLink(grownBody, 0, grownBody.length), original);
+  assert.deepEqual(plain(parseLink(grownBody, 0, grownBody.length)), plain(original));
+});
+
+test('route sink fills a table equal to the per-message parser, past its first capacity', () => {
+  const datagrams = loadDatagrams('rtnetlink', 'route');
+  const expected = parseAll('route', 24, parseRoute);
+  const sink = new RouteSink();
+  for (let round = 0; round < 40; round++) forEachMessage(datagrams, sink.message);
+  assert.equal(sink.routes.length, expected.length * 40);
+  for (let i = 0; i < sink.routes.length; i++) {
+    assert.deepEqual(sink.routes.get(i), expected[i % expected.length]);
+  }
+  sink.restart();
+  assert.equal(sink.routes.length, 0);
+  forEachMessage(datagrams, sink.message);
+  assert.deepEqual(sink.routes.get(0), expected[0]);
+});
+
+test('a sink restart forgets the messages taken before it', () => {
+  const sink = new ParsedMessages(16, parseLink);
+  forEachMessage(loadDatagrams('rtnetlink', 'link'), sink.message);
+  assert.equal(sink.items.length, 6);
+  sink.restart();
+  assert.equal(sink.items.length, 0);
 });

@@ -1,8 +1,8 @@
 // Requests for NETLINK_ROUTE dumps: links, addresses, routes and neighbours. Each dump is
-// one request whose whole reply is decoded into snapshots.
+// one request whose messages are decoded into snapshots as its datagrams arrive.
 
 import { AttrBuilder } from '../../netlink/attr.js';
-import { forEachMessage } from '../../netlink/message.js';
+import { forEachMessage, type MessageSink, ParsedMessages } from '../../netlink/message.js';
 import type { NetlinkSocket, RequestOptions } from '../../netlink/socket.js';
 import {
   AF_BRIDGE,
@@ -38,8 +38,7 @@ import {
   parseAddress,
   parseLink,
   parseNeighbour,
-  parseRoute,
-  type RouteSnapshot,
+  RouteTable,
 } from './parse.js';
 import {
   type FdbEntrySnapshot,
@@ -71,12 +70,9 @@ async function dumpAll<T>(
   opts: DumpOptions,
   attrs?: Uint8Array,
 ): Promise<DumpResult<T>> {
-  const result = await socket.dump(request, header, attrs, { ...opts, op });
-  const items: T[] = [];
-  forEachMessage(result.datagrams, (buf, type, _flags, payload, end) => {
-    if (type === reply) items.push(parse(buf, payload, end));
-  });
-  return { items, restarts: result.restarts };
+  const sink = new ParsedMessages(reply, parse);
+  const { restarts } = await socket.dumpInto(request, header, attrs, { ...opts, op }, sink);
+  return { items: sink.items, restarts };
 }
 
 /** Dumps every link (RTM_GETLINK). Rejects with the netlink layer's errors. */
@@ -106,15 +102,36 @@ export function dumpAddresses(
   return dumpAll(socket, RTM_GETADDR, RTM_NEWADDR, header, 'dump RTM_GETADDR', parseAddress, opts);
 }
 
+/** MessageSink that decodes RTM_NEWROUTE messages into a RouteTable. */
+export class RouteSink implements MessageSink {
+  readonly routes = new RouteTable();
+
+  readonly message = (buf: Buffer, type: number, _flags: number, payload: number, end: number) => {
+    if (type === RTM_NEWROUTE) this.routes.append(buf, payload, end);
+  };
+
+  restart(): void {
+    this.routes.clear();
+  }
+}
+
 /** Dumps every route of `family` (AF_UNSPEC for all) in every table with RTM_GETROUTE. */
-export function dumpRoutes(
+export async function dumpRoutes(
   socket: NetlinkSocket,
   family = 0,
   opts: DumpOptions = {},
-): Promise<DumpResult<RouteSnapshot>> {
+): Promise<{ readonly routes: RouteTable; readonly restarts: number }> {
   const header = new Uint8Array(RTMSG_LEN);
   header[0] = family;
-  return dumpAll(socket, RTM_GETROUTE, RTM_NEWROUTE, header, 'dump RTM_GETROUTE', parseRoute, opts);
+  const sink = new RouteSink();
+  const { restarts } = await socket.dumpInto(
+    RTM_GETROUTE,
+    header,
+    undefined,
+    { ...opts, op: 'dump RTM_GETROUTE' },
+    sink,
+  );
+  return { routes: sink.routes, restarts };
 }
 
 /** Dumps every neighbour of `family` (AF_UNSPEC for all) with RTM_GETNEIGH. */
