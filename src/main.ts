@@ -3,7 +3,7 @@
 // serves HTTP, and stops cleanly on SIGTERM or SIGINT.
 
 import { endianness } from 'node:os';
-import { registeredCollectors } from './collectors/index.js';
+import { loadCollectors } from './collectors/load.js';
 import { COLLECTOR_NAMES } from './collectors/names.js';
 import type { Collector } from './collectors/types.js';
 import { ConfigError, parseCommandLine } from './config/load.js';
@@ -19,16 +19,12 @@ const EXIT_USAGE = 2;
 /** Time that in-flight scrapes get to finish after SIGTERM before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 30_000;
 
-function enabledCollectors(config: Config): Collector[] {
-  const registry = registeredCollectors();
-  const enabled = COLLECTOR_NAMES.filter((name) => config.collectors[name]);
-  const missing = enabled.filter((name) => !registry.has(name));
-  if (missing.length > 0) throw new Error(`collectors without a module: ${missing.join(', ')}`);
-  return enabled.map((name) => registry.get(name)!);
+function enabledCollectors(config: Config): Promise<Collector[]> {
+  return loadCollectors(COLLECTOR_NAMES.filter((name) => config.collectors[name]));
 }
 
 async function run(config: Config, log: Logger): Promise<void> {
-  const collectors = enabledCollectors(config);
+  const collectors = await enabledCollectors(config);
   const processMetrics = new ProcessMetrics({ procfs: config.pathProcfs });
   const scraper = new Scraper({ collectors, config, log, processMetrics });
   const server = new ExporterServer({
