@@ -16,7 +16,15 @@
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { type BenchNamespace, createBenchNamespace } from './netns-scene.js';
-import { MAIN, measure, report, type ScrapeFigures, startIn, stop } from './scrape-common.js';
+import {
+  MAIN,
+  measure,
+  NODE_FLAGS,
+  report,
+  type ScrapeFigures,
+  startIn,
+  stop,
+} from './scrape-common.js';
 
 const RULES = Number(process.env['BENCH_NFT_RULES'] ?? 10_000);
 const CHAINS = Number(process.env['BENCH_NFT_CHAINS'] ?? 100);
@@ -155,6 +163,7 @@ async function benchCollector(
 ): Promise<{ figures: ScrapeFigures; collectorMs: number }> {
   const port = 33480;
   const args = [
+    ...NODE_FLAGS,
     MAIN,
     `--web.listen-address=127.0.0.1:${port}`,
     '--collector.disable-defaults',

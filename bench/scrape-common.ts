@@ -2,13 +2,20 @@
 // it repeatedly from inside the same namespace, and report wall time, CPU per scrape, peak
 // RSS and series count.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 /** Compiled exporter entry point. */
 export const MAIN = fileURLToPath(new URL('../src/main.js', import.meta.url));
+/** Node.js flags that `npm start`, the systemd unit and the container pass to the exporter. */
+export const NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
 
 /** Figures of one exporter over a series of scrapes. */
 export interface ScrapeFigures {
@@ -60,23 +67,29 @@ export function countSeries(body: string): number {
   return count;
 }
 
-/** Starts `cmd args` inside `ns` and waits until `readyUrl` responds. */
+/**
+ * Starts `cmd args` inside `ns` and waits until `readyUrl` responds. The child's stderr goes
+ * to a file, because the scrapes run synchronously and a child that logs more than a pipe
+ * holds would block on its write while nobody reads the pipe.
+ */
 export async function startIn(
   ns: string,
   cmd: string,
   args: readonly string[],
   readyUrl: string,
 ): Promise<ChildProcess> {
+  const logPath = join(tmpdir(), `nlx-bench-${cmd.replace(/\W/g, '_')}-${process.pid}.log`);
+  const log = openSync(logPath, 'w');
   const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', log],
   });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => {
-    stderr += c;
-  });
+  closeSync(log);
+  const tail = (): string => readFileSync(logPath, 'utf8').slice(-4000);
+  // NB: the probe runs asynchronously so that the event loop keeps reading the child's
+  // stderr; a child that logs more than a pipe holds would otherwise block on its write.
   for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`${cmd} exited: ${stderr}`);
-    const probe = spawnSync('ip', [
+    if (child.exitCode !== null) throw new Error(`${cmd} exited: ${tail()}`);
+    const ready = await execFileAsync('ip', [
       'netns',
       'exec',
       ns,
@@ -84,13 +97,18 @@ export async function startIn(
       '-sf',
       '-o',
       '/dev/null',
+      '--max-time',
+      '60',
       readyUrl,
-    ]);
-    if (probe.status === 0) return child;
+    ]).then(
+      () => true,
+      () => false,
+    );
+    if (ready) return child;
     await sleep(100);
   }
   child.kill('SIGKILL');
-  throw new Error(`${cmd} got no response from ${readyUrl}: ${stderr}`);
+  throw new Error(`${cmd} got no response from ${readyUrl}: ${tail()}`);
 }
 
 /** Stops a process started by startIn and waits for it to exit. */

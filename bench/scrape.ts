@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createBenchNamespace, routeLines, vethPairLines } from './netns-scene.js';
-import { MAIN, measure, report, startIn, stop } from './scrape-common.js';
+import { MAIN, measure, NODE_FLAGS, report, startIn, stop } from './scrape-common.js';
 
 const SCRAPES = Number(process.env['BENCH_SCRAPES'] ?? 20);
 /** Benchmarks of other collectors, run after this one when they are built. */
@@ -40,6 +40,7 @@ async function rtnetlink(): Promise<void> {
       ns.name,
       process.execPath,
       [
+        ...NODE_FLAGS,
         MAIN,
         '--web.listen-address=127.0.0.1:33480',
         '--collector.disable-defaults',

@@ -14,7 +14,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createBenchNamespace } from './netns-scene.js';
-import { fetchIn, MAIN, measure, report, startIn, stop } from './scrape-common.js';
+import { fetchIn, MAIN, measure, NODE_FLAGS, report, startIn, stop } from './scrape-common.js';
 
 const CONNECTIONS = Number(process.env['BENCH_CONNECTIONS'] ?? 25000);
 const SCRAPES = Number(process.env['BENCH_SCRAPES'] ?? 20);
@@ -153,6 +153,7 @@ async function main(): Promise<void> {
       ns.name,
       process.execPath,
       [
+        ...NODE_FLAGS,
         MAIN,
         '--web.listen-address=127.0.0.1:9490',
         '--collector.disable-defaults',

@@ -30,6 +30,7 @@ import {
   cpuMs,
   MAIN,
   measure,
+  NODE_FLAGS,
   peakRssMb,
   report,
   type ScrapeFigures,
@@ -209,6 +210,7 @@ async function main(): Promise<void> {
     const objects = LINKS * (2 * LEAVES + 2);
 
     const exporterArgs = (port: number, extra: readonly string[]): string[] => [
+      ...NODE_FLAGS,
       MAIN,
       `--web.listen-address=127.0.0.1:${port}`,
       '--collector.disable-defaults',

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=2
 // netlink_exporter: composition root. Parses the configuration, probes the collectors,
 // serves HTTP, and stops cleanly on SIGTERM or SIGINT.
 

@@ -23,4 +23,4 @@ else
   echo "entrypoint: CAP_NET_ADMIN is not in the bounding set, so conntrack, conntrack_expect, nftables, xfrm, ipvs and wireguard will report forbidden; add it with --cap-add NET_ADMIN" >&2
   node=$plain_node
 fi
-exec "$node" "$home/dist/src/main.js" "$@"
+exec "$node" --max-semi-space-size=2 "$home/dist/src/main.js" "$@"

@@ -2,18 +2,16 @@
 // and the landing page, with limits on header size, request time and concurrent scrapes.
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { createGzip } from 'node:zlib';
 import { COLLECTOR_NAMES, type CollectorName, isCollectorName } from '../collectors/names.js';
 import type { Config, ListenAddress } from '../config/types.js';
 import type { Logger } from '../log.js';
-import { encodeFamilies } from '../metrics/exposition.js';
+import { encodeFamiliesToChunks } from '../metrics/exposition.js';
 import { acceptsGzip, negotiate } from '../metrics/negotiate.js';
+import { collectGarbageSoon } from '../scrape/heap.js';
 import type { Scraper } from '../scrape/scraper.js';
 import { REVISION, VERSION } from '../version.js';
 import { renderLanding } from './landing.js';
-
-const gzipAsync = promisify(gzip);
 
 /** Largest request head accepted; larger ones get 431 from node:http. */
 export const MAX_HEADER_BYTES = 8192;
@@ -31,6 +29,8 @@ export interface ServerOptions {
   readonly enabled: readonly CollectorName[];
   /** Time a client has to send its whole request; the connection is closed after it. */
   readonly requestTimeoutMs?: number;
+  /** Heap growth that makes the exporter collect after a scrape (see src/scrape/heap.ts). */
+  readonly gcMinGrowthBytes?: number;
 }
 
 /** Error for an address the server could not listen on. */
@@ -192,6 +192,27 @@ export class ExporterServer {
     res.end(req.method === 'HEAD' ? undefined : bytes);
   }
 
+  /** Sends a 200 response whose body is `chunks`, without joining them into one buffer. */
+  private replyChunks(
+    req: IncomingMessage,
+    res: ServerResponse,
+    chunks: readonly Buffer[],
+    size: number,
+    type: string,
+  ): void {
+    res.statusCode = 200;
+    res.setHeader('Content-Type', type);
+    res.setHeader('Content-Length', size);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    res.cork();
+    for (const chunk of chunks) res.write(chunk);
+    res.end();
+    res.uncork();
+  }
+
   private landing(): string {
     const enabled = new Set(this.opts.enabled);
     return renderLanding({
@@ -263,7 +284,7 @@ export class ExporterServer {
     try {
       const families = await this.opts.scraper.scrape(selected, this.deadlineMs(req));
       const { format, contentType } = negotiate(req.headers.accept);
-      const text = encodeFamilies(families, format, {
+      const chunks = encodeFamiliesToChunks(families, format, {
         onDrop: (drop) =>
           this.opts.log.warn('left a metric out of the exposition', {
             metric: drop.metric,
@@ -271,15 +292,36 @@ export class ExporterServer {
             reason: drop.reason,
           }),
       });
-      let body = Buffer.from(text);
       res.setHeader('Vary', 'Accept, Accept-Encoding');
-      if (body.length >= GZIP_MIN_BYTES && acceptsGzip(req.headers['accept-encoding'])) {
-        body = await gzipAsync(body);
+      let size = 0;
+      for (const chunk of chunks) size += chunk.length;
+      if (size >= GZIP_MIN_BYTES && acceptsGzip(req.headers['accept-encoding'])) {
         res.setHeader('Content-Encoding', 'gzip');
+        this.reply(req, res, 200, await gzipChunks(chunks), contentType);
+      } else {
+        this.replyChunks(req, res, chunks, size, contentType);
       }
-      this.reply(req, res, 200, body, contentType);
     } finally {
       this.scrapes--;
+      // NB: one full collection after the last running scrape; see src/scrape/heap.ts.
+      if (this.scrapes === 0) {
+        res.once('close', () => {
+          if (this.scrapes === 0) collectGarbageSoon(this.opts.gcMinGrowthBytes);
+        });
+      }
     }
   }
+}
+
+/** Compresses `chunks` in order into one gzip member. */
+function gzipChunks(chunks: readonly Buffer[]): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const gzip = createGzip();
+    const out: Buffer[] = [];
+    gzip.on('data', (data: Buffer) => out.push(data));
+    gzip.on('end', () => resolve(Buffer.concat(out)));
+    gzip.on('error', reject);
+    for (const chunk of chunks) gzip.write(chunk);
+    gzip.end();
+  });
 }

@@ -28,7 +28,10 @@ export interface GuardDrop {
 
 /** Result of {@link guardFamilies}. */
 export interface GuardResult {
-  /** One family per metric name, in order of first appearance, each with a new samples array. */
+  /**
+   * One family per metric name, in order of first appearance: the input family itself when
+   * nothing was dropped from it or merged into it, else a new family.
+   */
   readonly families: MetricFamily[];
   /** Per collector: samples dropped because they repeated an earlier series. */
   readonly duplicates: Map<string, number>;
@@ -39,7 +42,10 @@ export interface GuardResult {
 }
 
 interface MergedFamily {
-  readonly family: MetricFamily;
+  /** The first input family itself until a sample is dropped or added, then a copy. */
+  family: MetricFamily;
+  /** Whether `family` is a copy that may be appended to. */
+  copied: boolean;
   readonly keys: Set<string>;
 }
 
@@ -72,9 +78,13 @@ export function guardFamilies(input: readonly GuardInput[]): GuardResult {
       const name = fam.desc.name;
       let target = merged.get(name);
       if (target === undefined) {
-        target = { family: { desc: fam.desc, samples: [] }, keys: new Set() };
+        target = { family: fam, copied: false, keys: new Set() };
         merged.set(name, target);
-      } else if (!sameShape(target.family.desc, fam.desc)) {
+        const repeated = keyFirst(target);
+        if (repeated > 0) drop(name, collector, 'duplicate', repeated);
+        continue;
+      }
+      if (!sameShape(target.family.desc, fam.desc)) {
         if (fam.samples.length > 0) drop(name, collector, 'conflict', fam.samples.length);
         continue;
       }
@@ -92,16 +102,44 @@ export function guardFamilies(input: readonly GuardInput[]): GuardResult {
 }
 
 /**
- * Appends the samples whose label set is new and returns how many were repeats. Samples with
- * the wrong number of label values are passed on unkeyed, so they cannot shadow a valid
- * sample; the encoder drops and reports them.
+ * Keys the samples of the first family of a name. The family is passed on as it is unless a
+ * sample repeats an earlier one; then it is replaced by a copy without the repeats. Returns
+ * how many samples were repeats.
  */
-function addUnique(target: MergedFamily, samples: readonly Sample[]): number {
+function keyFirst(target: MergedFamily): number {
+  const samples = target.family.samples;
+  const labelCount = target.family.desc.labels.length;
+  for (let i = 0; i < samples.length; i++) {
+    const labels = samples[i]!.labels;
+    if (labels.length !== labelCount) continue;
+    const key = seriesKey(labels);
+    if (target.keys.has(key)) {
+      target.family = { desc: target.family.desc, samples: samples.slice(0, i) };
+      target.copied = true;
+      return addUnique(target, samples, i);
+    }
+    target.keys.add(key);
+  }
+  return 0;
+}
+
+/**
+ * Appends the samples from index `from` on whose label set is new and returns how many were
+ * repeats. Samples with the wrong number of label values are passed on unkeyed, so they
+ * cannot shadow a valid sample; the encoder drops and reports them.
+ */
+function addUnique(target: MergedFamily, samples: readonly Sample[], from = 0): number {
+  if (!target.copied) {
+    target.family = { desc: target.family.desc, samples: [...target.family.samples] };
+    target.copied = true;
+  }
+  const out = target.family.samples;
   const labelCount = target.family.desc.labels.length;
   let repeated = 0;
-  for (const sample of samples) {
+  for (let i = from; i < samples.length; i++) {
+    const sample = samples[i]!;
     if (sample.labels.length !== labelCount) {
-      target.family.samples.push(sample);
+      out.push(sample);
       continue;
     }
     const key = seriesKey(sample.labels);
@@ -109,7 +147,7 @@ function addUnique(target: MergedFamily, samples: readonly Sample[]): number {
       repeated++;
     } else {
       target.keys.add(key);
-      target.family.samples.push(sample);
+      out.push(sample);
     }
   }
   return repeated;

@@ -165,12 +165,18 @@ describe('systemd unit', () => {
   });
 
   test('ExecStart runs the exporter with accepted flags', () => {
-    const [node, script, ...args] = (service.get('ExecStart')?.[0] ?? '').split(/\s+/);
+    const [node, ...words] = (service.get('ExecStart')?.[0] ?? '').split(/\s+/);
+    const at = words.indexOf('/opt/netlink-exporter/dist/src/main.js');
+    assert.equal(node, '/usr/bin/node');
+    assert.ok(at >= 0, `ExecStart does not run dist/src/main.js: ${words.join(' ')}`);
+    const nodeFlags = words.slice(0, at);
+    const check = spawnSync(process.execPath, [...nodeFlags, '-e', '0'], { encoding: 'utf8' });
     assert.deepStrictEqual(
-      [node, script],
-      ['/usr/bin/node', '/opt/netlink-exporter/dist/src/main.js'],
+      { status: check.status, stderr: check.stderr },
+      { status: 0, stderr: '' },
+      `node rejects ${nodeFlags.join(' ')}`,
     );
-    assertExporterAccepts(args);
+    assertExporterAccepts(words.slice(at + 1));
   });
 
   test('runs as a user with CAP_NET_ADMIN only', () => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { type AddressInfo, connect, createServer } from 'node:net';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import type { Collector } from '../../src/collectors/types.js';
@@ -48,6 +49,7 @@ async function startServer(
   collectors: Collector[],
   overrides: Parameters<typeof testConfig>[0] = {},
   requestTimeoutMs?: number,
+  gcMinGrowthBytes?: number,
 ) {
   const { log } = memoryLogger();
   const config = testConfig(overrides);
@@ -58,6 +60,7 @@ async function startServer(
     log,
     enabled: collectors.map((c) => c.name),
     ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }),
+    ...(gcMinGrowthBytes === undefined ? {} : { gcMinGrowthBytes }),
   });
   await server.start();
   return { server, scraper, port: server.addresses()[0]!.port };
@@ -315,6 +318,86 @@ test('port already in use is a clear error', async () => {
       true,
       stderr,
     );
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a large exposition is sent whole in chunks, plain, gzip and HEAD', async () => {
+  const { server, scraper, port } = await startServer([
+    fakeCollector('rtnetlink', async () => [testFamily('many', 20_000)]),
+  ]);
+  try {
+    await scraper.probeAll();
+    const plain = await get(port, '/metrics');
+    const text = plain.body.toString();
+    assert.equal(Number(plain.headers['content-length']), plain.body.length);
+    assert.ok(plain.body.length > 4 * 64 * 1024, `only ${plain.body.length} bytes`);
+    const lines = text.split('\n').filter((l) => l.startsWith('nft_test_many{'));
+    assert.equal(lines.length, 20_000);
+    assert.equal(lines[19_999], 'nft_test_many{item="19999"} 19999');
+    const zipped = await get(port, '/metrics', { 'Accept-Encoding': 'gzip' });
+    const strip = (s: string) => s.replace(/nft_scrape_[^\n]*\n/g, '');
+    assert.equal(strip(gunzipSync(zipped.body).toString()), strip(text));
+    const head = await get(port, '/metrics', {}, 'HEAD');
+    assert.equal(head.body.length, 0);
+    assert.ok(Number(head.headers['content-length']) > 4 * 64 * 1024);
+  } finally {
+    await server.stop();
+  }
+});
+
+/** Counts V8's full collections while `run` runs and for 100 ms after it. */
+async function fullCollections(run: () => Promise<void>): Promise<number> {
+  let count = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const { detail } = entry as unknown as { detail?: { kind?: number } };
+      if (detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) count++;
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  try {
+    await run();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  } finally {
+    observer.disconnect();
+  }
+  return count;
+}
+
+/** Scrapes `port` five times, pausing after each response for the collection to run. */
+async function fiveScrapes(port: number): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    await get(port, '/metrics');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test('heap is collected after scrapes that grew it', async () => {
+  const families = async () => [testFamily('links', 50)];
+  const { server, scraper, port } = await startServer(
+    [fakeCollector('rtnetlink', families)],
+    {},
+    undefined,
+    0,
+  );
+  try {
+    await scraper.probeAll();
+    const count = await fullCollections(() => fiveScrapes(port));
+    assert.ok(count >= 5, `${count} full collections after 5 scrapes`);
+  } finally {
+    await server.stop();
+  }
+});
+
+test('heap is left alone after scrapes that barely grew it', async () => {
+  const families = async () => [testFamily('links', 50)];
+  const { server, scraper, port } = await startServer([fakeCollector('rtnetlink', families)]);
+  try {
+    await scraper.probeAll();
+    const count = await fullCollections(() => fiveScrapes(port));
+    assert.ok(count <= 1, `${count} full collections after 5 small scrapes`);
   } finally {
     await server.stop();
   }

@@ -1,0 +1,48 @@
+// Collects the JavaScript heap once the response to a scrape is sent and no other scrape runs.
+//
+// A scrape builds its snapshots and samples within tens of milliseconds and drops them all
+// once the response is written. They live long enough to be promoted to the old generation.
+// With 68,000 series on Node.js 20, V8 let that generation reach about 40 MB before it
+// collected it, with about 9 MB live, so the dead samples of several scrapes piled up in the
+// resident set. A collection while the exporter is idle takes 2 to 9 ms there, and the next
+// scrape starts from a heap that contains only what the process keeps.
+//
+// NOTE: the collection costs more than its own pause. On that host a scrape took about
+// 330 ms of CPU with a collection after every scrape and about 160 ms without, while the
+// peak resident set fell from about 135 MB to about 90 MB. The cause of the extra CPU time
+// (V8's background threads, or the heap growing again after it shrank) was not pinned down.
+
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/**
+ * Growth of the heap in use since the last collection below which none is run, so that a
+ * small host does not pay for a collection after every scrape.
+ */
+const MIN_GROWTH_BYTES = 8 * 1024 * 1024;
+
+let collect: (() => void) | undefined;
+/** Heap in use right after the last collection run here. */
+let usedAfterLast = 0;
+
+/** Returns V8's gc() function, made available through --expose-gc. */
+function gcFunction(): () => void {
+  if (collect === undefined) {
+    setFlagsFromString('--expose-gc');
+    collect = runInNewContext('gc') as () => void;
+  }
+  return collect;
+}
+
+/**
+ * Runs a full garbage collection on the next turn of the event loop when the heap in use has
+ * grown by `minGrowthBytes` since the last one.
+ */
+export function collectGarbageSoon(minGrowthBytes = MIN_GROWTH_BYTES): void {
+  const gc = gcFunction();
+  setImmediate(() => {
+    if (getHeapStatistics().used_heap_size < usedAfterLast + minGrowthBytes) return;
+    gc();
+    usedAfterLast = getHeapStatistics().used_heap_size;
+  });
+}
