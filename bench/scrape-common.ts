@@ -69,8 +69,8 @@ export function countSeries(body: string): number {
 
 /**
  * Starts `cmd args` inside `ns` and waits until `readyUrl` responds. The child's stderr goes
- * to a file, because the scrapes run synchronously and a child that logs more than a pipe
- * holds would block on its write while nobody reads the pipe.
+ * to a file: the scrapes run synchronously, so a pipe would not be read during them, and a
+ * child that logs more than the pipe's buffer would block on its write.
  */
 export async function startIn(
   ns: string,
@@ -85,8 +85,6 @@ export async function startIn(
   });
   closeSync(log);
   const tail = (): string => readFileSync(logPath, 'utf8').slice(-4000);
-  // NB: the probe runs asynchronously so that the event loop keeps reading the child's
-  // stderr; a child that logs more than a pipe holds would otherwise block on its write.
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`${cmd} exited: ${tail()}`);
     const ready = await execFileAsync('ip', [

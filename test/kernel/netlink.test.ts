@@ -218,7 +218,7 @@ test('aborting a request closes the socket and rejects', async (t) => {
   socket.close();
 });
 
-test('a sink that throws ends the dump with its error and closes the socket', async (t) => {
+test('throwing sink ends dump and closes socket', async (t) => {
   if (!requireKernel(t)) return;
   const ns = testNamespace(t, 'sink');
   const lines: string[] = [];
@@ -247,7 +247,7 @@ test('a sink that throws ends the dump with its error and closes the socket', as
   assert.equal(socket.isClosed, true);
 });
 
-test('a streamed dump hands over every message once', async (t) => {
+test('streamed dump delivers each link once', async (t) => {
   if (!requireKernel(t)) return;
   const ns = testNamespace(t, 'stream');
   const lines: string[] = [];

@@ -31,7 +31,7 @@ function stats(values: Partial<Record<string, bigint>>): Record<string, bigint> 
   return Object.fromEntries(LINK_STATS_FIELDS.map((f) => [f, values[f] ?? 0n]));
 }
 
-/** A link snapshot with its counters as a plain record, for deepEqual. */
+/** Returns a link snapshot with its counters as a plain record, for deepEqual. */
 function plain(link: LinkSnapshot): object {
   return { ...link, stats: link.stats?.toRecord() };
 }
@@ -159,7 +159,7 @@ test('longer stats struct and unknown attributes give the same snapshot', () => 
   assert.deepEqual(plain(parseLink(grownBody, 0, grownBody.length)), plain(original));
 });
 
-test('route sink fills a table equal to the per-message parser, past its first capacity', () => {
+test('route sink grows and matches parseRoute', () => {
   const datagrams = loadDatagrams('rtnetlink', 'route');
   const expected = parseAll('route', 24, parseRoute);
   const sink = new RouteSink();
@@ -174,7 +174,7 @@ test('route sink fills a table equal to the per-message parser, past its first c
   assert.deepEqual(sink.routes.get(0), expected[0]);
 });
 
-test('a sink restart forgets the messages taken before it', () => {
+test('sink restart forgets messages', () => {
   const sink = new ParsedMessages(16, parseLink);
   forEachMessage(loadDatagrams('rtnetlink', 'link'), sink.message);
   assert.equal(sink.items.length, 6);

@@ -71,9 +71,9 @@ let slabUsed = 0;
 
 /**
  * Counters of one struct rtnl_link_stats64. The values are copied out of the reply into a u64
- * slab that consecutive links share, so a link costs one small object rather than 25 bigints
- * that every young-generation collection would have to copy; a bigint is made only when a
- * counter is read. Host byte order is the netlink byte order.
+ * slab that consecutive links share. So a link costs one small object rather than 25 bigints
+ * that every young-generation collection would copy, and a bigint is made only when a counter
+ * is read. Host byte order is the netlink byte order.
  */
 export class LinkStats {
   private constructor(
@@ -294,9 +294,9 @@ export interface RouteSnapshot {
 }
 
 /**
- * The routes of one dump, one typed array per RouteSnapshot field. A host with 100,000 routes
- * would otherwise hold 100,000 objects for the length of a scrape; here a route costs 12 bytes
- * and no object, which made decoding three times faster in bench/decode.ts.
+ * The routes of one dump, one typed array per RouteSnapshot field. A route costs 12 bytes and
+ * no object, where a host with 100,000 routes would otherwise hold 100,000 objects for the
+ * length of a scrape. Decoding got three times faster in bench/decode.ts.
  */
 export class RouteTable {
   /** Number of routes. */
