@@ -39,6 +39,12 @@ async function run(config: Config, log: Logger): Promise<void> {
     node: process.version,
     collectors: collectors.map((c) => c.name).join(','),
   });
+  const nodeFlags = [...process.execArgv, process.env['NODE_OPTIONS'] ?? ''].join(' ');
+  if (!nodeFlags.includes('--max-semi-space-size')) {
+    log.info(
+      'Node.js runs without --max-semi-space-size=2, so large scrapes peak at a higher resident set; see docs/operations.md',
+    );
+  }
   try {
     await server.start();
   } catch (err) {
