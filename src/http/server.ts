@@ -7,9 +7,11 @@ import { COLLECTOR_NAMES, type CollectorName, isCollectorName } from '../collect
 import type { Config, ListenAddress } from '../config/types.js';
 import type { Logger } from '../log.js';
 import { encodeFamiliesToChunks } from '../metrics/exposition.js';
+import { addSample, family } from '../metrics/model.js';
 import { acceptsGzip, negotiate } from '../metrics/negotiate.js';
 import { collectGarbageSoon } from '../scrape/heap.js';
 import type { Scraper } from '../scrape/scraper.js';
+import { SELF_DESCRIPTORS } from '../scrape/self.js';
 import { REVISION, VERSION } from '../version.js';
 import { renderLanding } from './landing.js';
 
@@ -62,6 +64,8 @@ export class ExporterServer {
   private readonly servers: Server[] = [];
   private readonly pending = new Set<Promise<void>>();
   private scrapes = 0;
+  /** Metrics requests rejected with 503 at the concurrency limit, since start. */
+  private rejected = 0;
   private stopping = false;
 
   constructor(private readonly opts: ServerOptions) {}
@@ -271,6 +275,7 @@ export class ExporterServer {
       throw err;
     }
     if (this.scrapes >= this.opts.config.maxRequests) {
+      this.rejected++;
       res.setHeader('Retry-After', '1');
       this.reply(
         req,
@@ -282,7 +287,10 @@ export class ExporterServer {
     }
     this.scrapes++;
     try {
-      const families = await this.opts.scraper.scrape(selected, this.deadlineMs(req));
+      const collected = await this.opts.scraper.scrape(selected, this.deadlineMs(req));
+      const rejected = family(SELF_DESCRIPTORS.rejected);
+      addSample(rejected, this.rejected);
+      const families = [...collected, rejected];
       const { format, contentType } = negotiate(req.headers.accept);
       const chunks = encodeFamiliesToChunks(families, format, {
         onDrop: (drop) =>

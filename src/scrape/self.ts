@@ -93,6 +93,13 @@ export const SELF_DESCRIPTORS = {
     labels: ['collector'],
     source: SCRAPE,
   },
+  rejected: {
+    name: 'nft_http_scrapes_rejected_total',
+    type: 'counter',
+    help: 'Metrics requests rejected with HTTP status 503 because --web.max-requests scrapes were already running, since start.',
+    labels: [],
+    source: 'exporter HTTP server',
+  },
 } as const satisfies Record<string, MetricDescriptor>;
 
 /** Every self-metric descriptor, for docs/metrics.md. */

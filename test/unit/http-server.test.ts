@@ -231,7 +231,11 @@ test('scrapes beyond the concurrency cap get 503 with Retry-After', async () => 
     assert.equal(second.headers['retry-after'], '1');
     assert.equal(second.body.toString(), 'too many concurrent scrapes (limit 1); retry later\n');
     held.open();
-    assert.equal((await first).status, 200);
+    const answered = await first;
+    assert.equal(answered.status, 200);
+    assert.match(answered.body.toString(), /^nft_http_scrapes_rejected_total 1$/m);
+    const later = await get(port, '/metrics');
+    assert.match(later.body.toString(), /^nft_http_scrapes_rejected_total 1$/m);
   } finally {
     await server.stop();
   }
