@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { RouteSink } from '../src/families/rtnetlink/client.js';
 import { parseLink } from '../src/families/rtnetlink/parse.js';
 import { NETLINK_ROUTE } from '../src/netlink/constants.js';
-import { forEachMessage, ParsedMessages } from '../src/netlink/message.js';
+import { feedSink, ParsedMessages } from '../src/netlink/message.js';
 import { NetlinkSocket, type Reply } from '../src/netlink/socket.js';
 import { createBenchNamespace, routeLines, vethPairLines } from './netns-scene.js';
 
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
       // NB: the sinks are what the collectors' dumps hand every message to as it arrives.
       await measure('RTM_GETLINK', socket, 18, new Uint8Array(16), (datagrams) => {
         const sink = new ParsedMessages(16, parseLink);
-        forEachMessage(datagrams, sink.message);
+        feedSink(datagrams, sink);
         return sink.items.length;
       });
       // IPv4 only: each of the 10,000 links also carries IPv6 link-local and multicast routes.
@@ -86,7 +86,7 @@ async function main(): Promise<void> {
         Uint8Array.of(2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0),
         (datagrams) => {
           const sink = new RouteSink();
-          forEachMessage(datagrams, sink.message);
+          feedSink(datagrams, sink);
           return sink.routes.length;
         },
       );

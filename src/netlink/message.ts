@@ -82,7 +82,7 @@ export interface MessageSink {
 
 /**
  * MessageSink that decodes every message of type `type` with `parse` into `items`, which a
- * restart empties. Feed it recorded datagrams with `forEachMessage(datagrams, sink.message)`.
+ * restart empties. Feed it recorded datagrams with feedSink.
  */
 export class ParsedMessages<T> implements MessageSink {
   items: T[] = [];
@@ -92,13 +92,20 @@ export class ParsedMessages<T> implements MessageSink {
     private readonly parse: (buf: Buffer, payload: number, end: number) => T,
   ) {}
 
-  readonly message = (buf: Buffer, type: number, _flags: number, payload: number, end: number) => {
+  message(buf: Buffer, type: number, _flags: number, payload: number, end: number): void {
     if (type === this.type) this.items.push(this.parse(buf, payload, end));
-  };
+  }
 
   restart(): void {
     this.items = [];
   }
+}
+
+/** Hands every data message of recorded `datagrams` to `sink`, as a dump does while they arrive. */
+export function feedSink(datagrams: readonly Buffer[], sink: MessageSink): void {
+  forEachMessage(datagrams, (buf, type, flags, payload, end) =>
+    sink.message(buf, type, flags, payload, end),
+  );
 }
 
 /** Extended-ack fields of an NLMSG_ERROR or NLMSG_DONE reply. */

@@ -11,7 +11,7 @@ import {
   parseNeighbour,
   parseRoute,
 } from '../../src/families/rtnetlink/parse.js';
-import { forEachMessage, ParsedMessages } from '../../src/netlink/message.js';
+import { feedSink, forEachMessage, ParsedMessages } from '../../src/netlink/message.js';
 import { loadDatagrams } from '../support/fixtures.js';
 
 function parseAll<T>(
@@ -163,20 +163,20 @@ test('route sink grows and matches parseRoute', () => {
   const datagrams = loadDatagrams('rtnetlink', 'route');
   const expected = parseAll('route', 24, parseRoute);
   const sink = new RouteSink();
-  for (let round = 0; round < 40; round++) forEachMessage(datagrams, sink.message);
+  for (let round = 0; round < 40; round++) feedSink(datagrams, sink);
   assert.equal(sink.routes.length, expected.length * 40);
   for (let i = 0; i < sink.routes.length; i++) {
     assert.deepEqual(sink.routes.get(i), expected[i % expected.length]);
   }
   sink.restart();
   assert.equal(sink.routes.length, 0);
-  forEachMessage(datagrams, sink.message);
+  feedSink(datagrams, sink);
   assert.deepEqual(sink.routes.get(0), expected[0]);
 });
 
 test('sink restart forgets messages', () => {
   const sink = new ParsedMessages(16, parseLink);
-  forEachMessage(loadDatagrams('rtnetlink', 'link'), sink.message);
+  feedSink(loadDatagrams('rtnetlink', 'link'), sink);
   assert.equal(sink.items.length, 6);
   sink.restart();
   assert.equal(sink.items.length, 0);

@@ -106,9 +106,9 @@ export function dumpAddresses(
 export class RouteSink implements MessageSink {
   readonly routes = new RouteTable();
 
-  readonly message = (buf: Buffer, type: number, _flags: number, payload: number, end: number) => {
+  message(buf: Buffer, type: number, _flags: number, payload: number, end: number): void {
     if (type === RTM_NEWROUTE) this.routes.append(buf, payload, end);
-  };
+  }
 
   restart(): void {
     this.routes.clear();

@@ -2,6 +2,7 @@
 // UNIX sockets. Each reply is added to tallies while its messages are walked.
 
 import { AttrBuilder } from '../../netlink/attr.js';
+import type { MessageSink } from '../../netlink/message.js';
 import type { NetlinkSocket, RequestOptions } from '../../netlink/socket.js';
 import {
   AF_INET,
@@ -68,6 +69,48 @@ export function unixDiagRequest(): DiagRequest {
   return { header, attrs: undefined };
 }
 
+// NB: the sinks are classes rather than object literals with arrow functions. Optimized code
+// inlines the sink it was compiled for, and once a per-dump closure was collected, V8
+// deoptimized the whole decoding path and compiled it again on every scrape.
+
+/** MessageSink that adds every inet socket to one tally. */
+class InetTallySink implements MessageSink {
+  constructor(
+    private readonly tally: SocketTally,
+    private readonly tcpInfo: boolean,
+  ) {}
+
+  message(buf: Buffer, type: number, _flags: number, start: number, end: number): void {
+    if (type === SOCK_DIAG_BY_FAMILY) tallyInetMessage(this.tally, buf, start, end, this.tcpInfo);
+  }
+
+  restart(): void {
+    this.tally.reset();
+  }
+}
+
+/** MessageSink that adds every UNIX socket to the tally of its type; a restart resets them. */
+class UnixTallySink implements MessageSink {
+  private readonly touched = new Set<SocketTally>();
+  private readonly tallyOf: UnixTallies;
+
+  constructor(tallyOf: UnixTallies) {
+    this.tallyOf = (type) => {
+      const tally = tallyOf(type);
+      this.touched.add(tally);
+      return tally;
+    };
+  }
+
+  message(buf: Buffer, type: number, _flags: number, start: number, end: number): void {
+    if (type === SOCK_DIAG_BY_FAMILY) tallyUnixMessage(this.tallyOf, buf, start, end);
+  }
+
+  restart(): void {
+    for (const tally of this.touched) tally.reset();
+  }
+}
+
 /**
  * Dumps the sockets of `family` and `protocol` whose state bit is in `states` and adds each
  * to `tally` as its datagram arrives; a restarted dump resets `tally` first. Returns the restarts the dump took (NLM_F_DUMP_INTR). Rejects with the netlink
@@ -92,12 +135,7 @@ export async function dumpInetSockets(
       ...opts,
       op: `dump SOCK_DIAG_BY_FAMILY ${family === AF_INET ? 'AF_INET' : 'AF_INET6'} ${protocolOp(protocol)}`,
     },
-    {
-      message: (buf, type, _flags, start, end) => {
-        if (type === SOCK_DIAG_BY_FAMILY) tallyInetMessage(tally, buf, start, end, tcpInfo);
-      },
-      restart: () => tally.reset(),
-    },
+    new InetTallySink(tally, tcpInfo),
   );
   return restarts;
 }
@@ -113,26 +151,12 @@ export async function dumpUnixSockets(
   opts: DumpOptions = {},
 ): Promise<number> {
   const request = unixDiagRequest();
-  // NB: every tally that took a socket is reset when the dump starts over.
-  const touched = new Set<SocketTally>();
-  const tracked: UnixTallies = (type) => {
-    const tally = tallyOf(type);
-    touched.add(tally);
-    return tally;
-  };
   const { restarts } = await socket.dumpInto(
     SOCK_DIAG_BY_FAMILY,
     request.header,
     request.attrs,
     { ...opts, op: 'dump SOCK_DIAG_BY_FAMILY AF_UNIX' },
-    {
-      message: (buf, type, _flags, start, end) => {
-        if (type === SOCK_DIAG_BY_FAMILY) tallyUnixMessage(tracked, buf, start, end);
-      },
-      restart: () => {
-        for (const tally of touched) tally.reset();
-      },
-    },
+    new UnixTallySink(tallyOf),
   );
   return restarts;
 }
