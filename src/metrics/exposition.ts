@@ -5,6 +5,7 @@
 // help text are escaped only when a character scan finds something to escape, so the common
 // case does no regex work per sample.
 
+import { keepShape } from '../shape.js';
 import type { MetricDescriptor, MetricFamily, Sample } from './model.js';
 
 /** Exposition format: Prometheus text 0.0.4 or OpenMetrics 1.0. */
@@ -35,7 +36,8 @@ const CHUNK_BYTES = 64 * 1024;
 /** Collects UTF-8 bytes in chunks of CHUNK_BYTES. */
 class ByteSink {
   private readonly chunks: Buffer[] = [];
-  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  // NB: empty until the first write, so that the instance kept for its shape costs nothing.
+  private chunk = Buffer.alloc(0);
   private pos = 0;
   private size = 0;
 
@@ -68,6 +70,8 @@ class ByteSink {
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+keepShape(new ByteSink());
 
 /**
  * Encodes `families` in `format` and returns the whole exposition as a string. Tests and

@@ -1,6 +1,7 @@
 // Attribute cursor and builder for struct nlattr (<linux/netlink.h>): a 4-byte header
 // {u16 nla_len, u16 nla_type} followed by the payload, padded to 4 bytes.
 
+import { keepShape } from '../shape.js';
 import { align4, NLA_HDRLEN, NLA_TYPE_MASK } from './constants.js';
 import { DecodeError } from './errors.js';
 
@@ -134,6 +135,8 @@ export class AttrCursor {
     );
   }
 }
+
+keepShape(new AttrCursor(Buffer.alloc(0), 0, 0, 'RTM_NEWLINK'));
 
 /**
  * Returns the u32 payload of the last attribute of `type` among the attributes in

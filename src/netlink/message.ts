@@ -1,6 +1,7 @@
 // Framing of struct nlmsghdr (<linux/netlink.h>): {u32 len, u16 type, u16 flags, u32 seq,
 // u32 pid} in host byte order, and walking the messages of received datagrams.
 
+import { keepShape } from '../shape.js';
 import { AttrCursor } from './attr.js';
 import {
   align4,
@@ -100,6 +101,8 @@ export class ParsedMessages<T> implements MessageSink {
     this.items = [];
   }
 }
+
+keepShape(new ParsedMessages(NLMSG_MIN_TYPE, () => undefined));
 
 /** Hands every data message of recorded `datagrams` to `sink`, as a dump does while they arrive. */
 export function feedSink(datagrams: readonly Buffer[], sink: MessageSink): void {

@@ -3,6 +3,7 @@
 
 import diagnostics from 'node:diagnostics_channel';
 import { debuglog } from 'node:util';
+import { keepLatest } from '../shape.js';
 import {
   align4,
   NETLINK_ADD_MEMBERSHIP,
@@ -381,6 +382,9 @@ export class NetlinkSocket {
     }
     for (const datagram of datagrams ?? []) {
       if (this.closed) return;
+      // NB: Buffers made by the addon have a hidden class of their own. Keeping one alive
+      // keeps that class, and the decoding code compiled against it, through idle collections.
+      keepLatest('addon datagram', datagram);
       this.onDatagram(datagram);
     }
   }

@@ -4,6 +4,7 @@
 import { AttrBuilder } from '../../netlink/attr.js';
 import { forEachMessage, type MessageSink, ParsedMessages } from '../../netlink/message.js';
 import type { NetlinkSocket, RequestOptions } from '../../netlink/socket.js';
+import { keepShape } from '../../shape.js';
 import {
   AF_BRIDGE,
   AF_UNSPEC,
@@ -114,6 +115,8 @@ export class RouteSink implements MessageSink {
     this.routes.clear();
   }
 }
+
+keepShape(new RouteSink());
 
 /** Dumps every route of `family` (AF_UNSPEC for all) in every table with RTM_GETROUTE. */
 export async function dumpRoutes(

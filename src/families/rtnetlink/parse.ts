@@ -4,6 +4,7 @@
 
 import { AttrCursor, lastU32 } from '../../netlink/attr.js';
 import { DecodeError } from '../../netlink/errors.js';
+import { keepShape } from '../../shape.js';
 import {
   IFADDRMSG_LEN,
   IFINFOMSG_LEN,
@@ -114,6 +115,8 @@ export class LinkStats {
     >;
   }
 }
+
+keepShape(LinkStats.copy(Buffer.alloc(8), 0, 1));
 
 /** rtnl_link_stats64 up to tx_window_errors (Linux 2.6.35); later fields were appended. */
 export const LINK_STATS_MIN = 21 * 8;
@@ -374,6 +377,8 @@ export class RouteTable {
     this.flags = widen(this.flags, (n) => new Uint32Array(n));
   }
 }
+
+keepShape(new RouteTable(1));
 
 /** Parses one RTM_NEWROUTE body. Throws DecodeError. Dumps decode into a RouteTable instead. */
 export function parseRoute(buf: Buffer, start: number, end: number): RouteSnapshot {
