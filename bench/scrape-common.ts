@@ -39,7 +39,7 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
 }
 
-/** Peak resident set size of `pid` in MB, from VmHWM in /proc/PID/status. */
+/** Peak resident set size of `pid` in MiB, from VmHWM in /proc/PID/status. */
 export function peakRssMb(pid: number): number {
   const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match === null ? Number.NaN : Number(match[1]) / 1024;
@@ -154,7 +154,7 @@ export function measure(
 export function report(title: string, rows: readonly ScrapeFigures[]): void {
   console.log(`\n${title}`);
   console.log(
-    '  exporter                      scrapes  wall median (p10..p90) ms   CPU ms/scrape  peak RSS MB  series',
+    '  exporter                      scrapes  wall median (p10..p90) ms   CPU ms/scrape peak RSS MiB  series',
   );
   for (const r of rows) {
     console.log(

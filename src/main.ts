@@ -42,7 +42,7 @@ async function run(config: Config, log: Logger): Promise<void> {
   const nodeFlags = [...process.execArgv, process.env['NODE_OPTIONS'] ?? ''].join(' ');
   if (!nodeFlags.includes('--max-semi-space-size')) {
     log.info(
-      'Node.js runs without --max-semi-space-size=2, so large scrapes peak at a higher resident set; see docs/operations.md',
+      'Node.js runs without --max-semi-space-size=2, so large scrapes peak at a higher resident set; see "Memory" in docs/operations.md',
     );
   }
   try {

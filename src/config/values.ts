@@ -131,7 +131,7 @@ export function regexType(options: { emptyIsUnset: true }): ValueType<RegExp | u
 export function regexType(options: { emptyIsUnset: false }): ValueType<RegExp>;
 export function regexType(options: RegexTypeOptions): ValueType<RegExp | undefined> {
   const expected = options.emptyIsUnset
-    ? 'a JavaScript regular expression that matches whole names, or an empty string for none'
+    ? 'a JavaScript regular expression that matches whole names, or an empty string for no filter'
     : 'a non-empty JavaScript regular expression that matches whole names';
   const parse = (value: unknown): RegExp | undefined => {
     if (typeof value !== 'string') throw new InvalidValue(value, expected);

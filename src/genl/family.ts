@@ -16,6 +16,19 @@ export const GENL_HDRLEN = 4;
 
 const CTRL_CMD_GETFAMILY = 3;
 const CTRL_ATTR_FAMILY_ID = 1;
+/**
+ * Remedy for each family that a collector reads, appended to the reason of an unavailable
+ * family. ip_vs, wireguard and drop_monitor are the kernel's module names (CONFIG_IP_VS,
+ * CONFIG_WIREGUARD, CONFIG_NET_DROP_MONITOR). devlink and ethtool netlink cannot be modules.
+ */
+const MISSING_HINTS: Readonly<Record<string, string>> = {
+  IPVS: '; load the ip_vs module (modprobe ip_vs)',
+  wireguard: '; load the wireguard module (modprobe wireguard)',
+  NET_DM: '; load the drop_monitor module (modprobe drop_monitor)',
+  devlink: '; the kernel was built without CONFIG_NET_DEVLINK',
+  ethtool: '; the kernel was built without CONFIG_ETHTOOL_NETLINK (Linux 5.6 or newer)',
+};
+
 const CTRL_ATTR_FAMILY_NAME = 2;
 const CTRL_ATTR_VERSION = 3;
 const CTRL_ATTR_HDRSIZE = 4;
@@ -126,7 +139,7 @@ export async function resolveFamily(
     if (err instanceof KernelError && err.errnoName === 'ENOENT') {
       return {
         kind: 'unavailable',
-        reason: `generic netlink family ${name} is not registered in the kernel`,
+        reason: `generic netlink family ${name} is not registered in the kernel${MISSING_HINTS[name] ?? ''}`,
       };
     }
     throw err;

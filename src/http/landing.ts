@@ -36,6 +36,8 @@ function stateCell(row: LandingRow): [string, string] {
 function lastCells(row: LandingRow): [string, string] {
   const state = row.state;
   if (!row.enabled || state === undefined || state.lastSuccess === undefined) return ['', ''];
+  // NB: an unavailable collector is not run, so it has no duration to show.
+  if (state.status !== 'available') return ['', state.lastError ?? ''];
   const duration = `${(state.lastDurationSeconds * 1000).toFixed(1)} ms`;
   return [duration, state.lastError ?? ''];
 }

@@ -150,6 +150,14 @@ function daemonSetPod(): {
   };
 }
 
+test('built entry point runs through its #! line', () => {
+  const [shebang] = readFileSync(MAIN, 'utf8').split('\n');
+  assert.equal(shebang, '#!/usr/bin/env -S node --max-semi-space-size=2');
+  const result = spawnSync(MAIN, ['--version'], { encoding: 'utf8' });
+  assert.equal(result.status, 0, result.stderr || String(result.error));
+  assert.match(result.stdout, /^netlink_exporter \d+\.\d+\.\d+ /);
+});
+
 describe('systemd unit', () => {
   const unit = readFileSync(UNIT, 'utf8');
   const service = unitSection(unit, 'Service');

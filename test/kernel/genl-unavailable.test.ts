@@ -12,21 +12,25 @@ import { wireguardCollector } from '../../src/collectors/wireguard.js';
 import { testConfig, testContext } from '../support/config.js';
 import { requireKernel, testNamespace } from '../support/netns.js';
 
-const CASES: readonly [Collector, string][] = [
-  [ipvsCollector, 'IPVS'],
-  [wireguardCollector, 'wireguard'],
-  [devlinkCollector, 'devlink'],
-  [createDropMonitorCollector(), 'NET_DM'],
+const CASES: readonly [Collector, string, string][] = [
+  [ipvsCollector, 'IPVS', '; load the ip_vs module (modprobe ip_vs)'],
+  [wireguardCollector, 'wireguard', '; load the wireguard module (modprobe wireguard)'],
+  [devlinkCollector, 'devlink', '; the kernel was built without CONFIG_NET_DEVLINK'],
+  [
+    createDropMonitorCollector(),
+    'NET_DM',
+    '; load the drop_monitor module (modprobe drop_monitor)',
+  ],
 ];
 
-for (const [collector, familyName] of CASES) {
+for (const [collector, familyName, hint] of CASES) {
   test(`${collector.name} probe names the missing family`, async (t) => {
     if (!requireKernel(t)) return;
     const ns = testNamespace(t, 'genlprobe');
     const ctx = testContext(testConfig(), { netns: ns.path });
     assert.deepStrictEqual(await collector.probe(ctx), {
       kind: 'unavailable',
-      reason: `generic netlink family ${familyName} is not registered in the kernel`,
+      reason: `generic netlink family ${familyName} is not registered in the kernel${hint}`,
     });
   });
 }

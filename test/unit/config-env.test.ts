@@ -170,7 +170,7 @@ test('bad variables raise one-line errors', () => {
       message:
         'invalid value "*" for NLX_NFTABLES__TABLE_INCLUDE_REGEX: nothing to repeat; ' +
         'expected a JavaScript regular expression that matches whole names, ' +
-        'or an empty string for none',
+        'or an empty string for no filter',
     },
     {
       name: 'missing configuration file',

@@ -321,7 +321,7 @@ test('bad files raise one-line errors', () => {
         'invalid value "a{2,1}" for irq.name_include_regex in nft_exporter.toml: ' +
         'numbers out of order in {} quantifier; ' +
         'expected a JavaScript regular expression that matches whole names, ' +
-        'or an empty string for none',
+        'or an empty string for no filter',
     },
     {
       name: 'relative telemetry path',

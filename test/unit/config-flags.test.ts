@@ -425,7 +425,7 @@ test('bad flags raise one-line errors', () => {
       message:
         'invalid value "eth(" for --collector.interface-include: unterminated group; ' +
         'expected a JavaScript regular expression that matches whole names, ' +
-        'or an empty string for none',
+        'or an empty string for no filter',
     },
     {
       name: 'invalid table pattern',
@@ -434,7 +434,7 @@ test('bad flags raise one-line errors', () => {
         'invalid value "[a-" for --collector.nftables.table-exclude: ' +
         'unterminated character class; ' +
         'expected a JavaScript regular expression that matches whole names, ' +
-        'or an empty string for none',
+        'or an empty string for no filter',
     },
     {
       name: 'empty netstat field pattern',
