@@ -9,10 +9,9 @@
 const shapeSamples: object[] = [];
 const latest = new Map<string, object>();
 
-/** Keeps `sample` alive for the life of the process and returns it. */
-export function keepShape<T extends object>(sample: T): T {
+/** Keeps `sample` alive for the life of the process. */
+export function keepShape(sample: object): void {
   shapeSamples.push(sample);
-  return sample;
 }
 
 /** Keeps `sample` alive in place of the previous object kept under `kind`. */

@@ -74,8 +74,8 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 keepShape(new ByteSink());
 
 /**
- * Encodes `families` in `format` and returns the whole exposition as a string. Tests and
- * tools use it; the HTTP server sends the chunks of {@link encodeFamiliesToChunks}.
+ * Encodes `families` in `format` and returns the whole exposition as a string, for tests and
+ * tools. The HTTP server sends the chunks of {@link encodeFamiliesToChunks} instead.
  */
 export function encodeFamilies(
   families: readonly MetricFamily[],

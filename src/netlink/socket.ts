@@ -40,7 +40,13 @@ import {
   ReceiveOverflowError,
   SocketError,
 } from './errors.js';
-import { decodeErrorPayload, decodeExtAck, encodeRequest, type MessageSink } from './message.js';
+import {
+  decodeErrorPayload,
+  decodeExtAck,
+  encodeRequest,
+  type MessageSink,
+  ParsedMessages,
+} from './message.js';
 import { addon, isNativeError, type NativeError, type NativeSocket } from './native.js';
 
 /** diagnostics_channel name; each event is `{ event, protocol, type, flags, seq, length }`. */
@@ -232,6 +238,23 @@ export class NetlinkSocket {
       sink,
     );
     return { messages, restarts };
+  }
+
+  /**
+   * Dumps with `dumpInto` and decodes every message of type `replyType` with `parse`, as
+   * each datagram arrives. Returns the decoded items and the restarts the dump took.
+   */
+  async dumpItems<T>(
+    type: number,
+    header: Uint8Array,
+    attrs: Uint8Array | undefined,
+    opts: RequestOptions,
+    replyType: number,
+    parse: (buf: Buffer, payload: number, end: number) => T,
+  ): Promise<{ items: T[]; restarts: number }> {
+    const sink = new ParsedMessages(replyType, parse);
+    const { restarts } = await this.dumpInto(type, header, attrs, opts, sink);
+    return { items: sink.items, restarts };
   }
 
   /**

@@ -1,4 +1,4 @@
-// Objects kept for their hidden class survive full collections; a replaced one does not.
+// Objects kept for their hidden class survive full collections. A replaced one does not.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -18,7 +18,11 @@ async function collect(): Promise<void> {
 }
 
 test('kept shape survives collection', async () => {
-  const ref = new WeakRef(keepShape({ kind: 'cursor' }));
+  const ref = (() => {
+    const cursor = { kind: 'cursor' };
+    keepShape(cursor);
+    return new WeakRef(cursor);
+  })();
   await collect();
   assert.notEqual(ref.deref(), undefined);
 });

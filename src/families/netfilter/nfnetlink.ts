@@ -6,7 +6,7 @@
 
 import { NLM_F_ACK } from '../../netlink/constants.js';
 import { DecodeError } from '../../netlink/errors.js';
-import { forEachMessage, ParsedMessages } from '../../netlink/message.js';
+import { forEachMessage } from '../../netlink/message.js';
 import type { NetlinkSocket, RequestOptions } from '../../netlink/socket.js';
 
 export const NFNL_SUBSYS_CTNETLINK = 1;
@@ -78,9 +78,7 @@ export async function dumpMessages<T>(
   parse: MessageParser<T>,
   opts: NetfilterRequestOptions,
 ): Promise<NetfilterDumpResult<T>> {
-  const sink = new ParsedMessages(reply, parse);
-  const { restarts } = await socket.dumpInto(request, header, attrs, { ...opts, op }, sink);
-  return { items: sink.items, restarts };
+  return socket.dumpItems(request, header, attrs, { ...opts, op }, reply, parse);
 }
 
 /**

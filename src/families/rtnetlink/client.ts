@@ -2,7 +2,7 @@
 // one request whose messages are decoded into snapshots as its datagrams arrive.
 
 import { AttrBuilder } from '../../netlink/attr.js';
-import { forEachMessage, type MessageSink, ParsedMessages } from '../../netlink/message.js';
+import { forEachMessage, type MessageSink } from '../../netlink/message.js';
 import type { NetlinkSocket, RequestOptions } from '../../netlink/socket.js';
 import { keepShape } from '../../shape.js';
 import {
@@ -71,9 +71,7 @@ async function dumpAll<T>(
   opts: DumpOptions,
   attrs?: Uint8Array,
 ): Promise<DumpResult<T>> {
-  const sink = new ParsedMessages(reply, parse);
-  const { restarts } = await socket.dumpInto(request, header, attrs, { ...opts, op }, sink);
-  return { items: sink.items, restarts };
+  return socket.dumpItems(request, header, attrs, { ...opts, op }, reply, parse);
 }
 
 /** Dumps every link (RTM_GETLINK). Rejects with the netlink layer's errors. */

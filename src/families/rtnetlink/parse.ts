@@ -102,11 +102,6 @@ export class LinkStats {
     return index < this.size ? this.values[this.base + index] : undefined;
   }
 
-  /** Returns counter `field`, or undefined when the kernel did not send it. */
-  get(field: LinkStatsField): bigint | undefined {
-    return this.at(LINK_STATS_INDEX[field]);
-  }
-
   /** Returns every counter by name; fields the kernel did not send are undefined. */
   toRecord(): Record<LinkStatsField, bigint | undefined> {
     return Object.fromEntries(LINK_STATS_FIELDS.map((field, i) => [field, this.at(i)])) as Record<
@@ -299,7 +294,7 @@ export interface RouteSnapshot {
 /**
  * The routes of one dump, one typed array per RouteSnapshot field. A route costs 12 bytes and
  * no object, where a host with 100,000 routes would otherwise hold 100,000 objects for the
- * length of a scrape. Decoding got three times faster in bench/decode.ts.
+ * length of a scrape. Decoding got about three times faster in bench/decode.ts.
  */
 export class RouteTable {
   /** Number of routes. */
@@ -363,19 +358,20 @@ export class RouteTable {
 
   private grow(): void {
     const capacity = this.family.length * 2;
-    const widen = <T extends Uint8Array | Uint32Array>(old: T, make: (n: number) => T): T => {
-      const next = make(capacity);
-      next.set(old);
-      return next;
-    };
-    this.family = widen(this.family, (n) => new Uint8Array(n));
-    this.destinationLength = widen(this.destinationLength, (n) => new Uint8Array(n));
-    this.table = widen(this.table, (n) => new Uint32Array(n));
-    this.protocol = widen(this.protocol, (n) => new Uint8Array(n));
-    this.scope = widen(this.scope, (n) => new Uint8Array(n));
-    this.type = widen(this.type, (n) => new Uint8Array(n));
-    this.flags = widen(this.flags, (n) => new Uint32Array(n));
+    this.family = widened(this.family, new Uint8Array(capacity));
+    this.destinationLength = widened(this.destinationLength, new Uint8Array(capacity));
+    this.table = widened(this.table, new Uint32Array(capacity));
+    this.protocol = widened(this.protocol, new Uint8Array(capacity));
+    this.scope = widened(this.scope, new Uint8Array(capacity));
+    this.type = widened(this.type, new Uint8Array(capacity));
+    this.flags = widened(this.flags, new Uint32Array(capacity));
   }
+}
+
+/** Copies `old` into the start of the larger `next` and returns `next`. */
+function widened<T extends Uint8Array | Uint32Array>(old: T, next: T): T {
+  next.set(old);
+  return next;
 }
 
 keepShape(new RouteTable(1));

@@ -113,8 +113,8 @@ class UnixTallySink implements MessageSink {
 
 /**
  * Dumps the sockets of `family` and `protocol` whose state bit is in `states` and adds each
- * to `tally` as its datagram arrives; a restarted dump resets `tally` first. Returns the restarts the dump took (NLM_F_DUMP_INTR). Rejects with the netlink
- * layer's errors: KernelError with ENOENT when the kernel lacks the protocol's diag module
+ * to `tally` as its datagram arrives. A restarted dump resets `tally` first. Returns the
+ * restarts the dump took (NLM_F_DUMP_INTR). Rejects with the netlink layer's errors: KernelError with ENOENT when the kernel lacks the protocol's diag module
  * (raw_diag, mptcp_diag).
  */
 export async function dumpInetSockets(

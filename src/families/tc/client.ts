@@ -2,7 +2,6 @@
 // and the classes of one device per RTM_GETTCLASS dump (the kernel dumps classes only for
 // the device named in tcm_ifindex).
 
-import { ParsedMessages } from '../../netlink/message.js';
 import type { NetlinkSocket, RequestOptions } from '../../netlink/socket.js';
 import {
   RTM_GETQDISC,
@@ -27,15 +26,14 @@ export async function dumpQdiscs(
   socket: NetlinkSocket,
   opts: TcDumpOptions = {},
 ): Promise<TcDumpResult> {
-  const sink = new ParsedMessages(RTM_NEWQDISC, parseQdisc);
-  const { restarts } = await socket.dumpInto(
+  return socket.dumpItems(
     RTM_GETQDISC,
     new Uint8Array(TCMSG_LEN),
     undefined,
     { ...opts, op: 'dump RTM_GETQDISC' },
-    sink,
+    RTM_NEWQDISC,
+    parseQdisc,
   );
-  return { items: sink.items, restarts };
 }
 
 /**
@@ -49,13 +47,12 @@ export async function dumpClasses(
 ): Promise<TcDumpResult> {
   const header = Buffer.alloc(TCMSG_LEN);
   header.writeInt32LE(ifindex, 4);
-  const sink = new ParsedMessages(RTM_NEWTCLASS, parseClass);
-  const { restarts } = await socket.dumpInto(
+  return socket.dumpItems(
     RTM_GETTCLASS,
     header,
     undefined,
     { ...opts, op: `dump RTM_GETTCLASS ifindex ${ifindex}` },
-    sink,
+    RTM_NEWTCLASS,
+    parseClass,
   );
-  return { items: sink.items, restarts };
 }
