@@ -11,7 +11,6 @@
 
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { irqCollector } from '../../src/collectors/irq.js';
 import { netstatCollector } from '../../src/collectors/netstat.js';
@@ -22,6 +21,7 @@ import type { Collector } from '../../src/collectors/types.js';
 import type { MetricFamily } from '../../src/metrics/model.js';
 import { testConfig, testContext } from '../support/config.js';
 import { parseExposition } from '../support/exposition-parser.js';
+import { freeLoopbackPort } from '../support/ports.js';
 
 const NODE_EXPORTER = 'prometheus-node-exporter';
 const GAUGE_SLACK = 8;
@@ -50,15 +50,6 @@ function requireNodeExporter(t: TestContext): boolean {
   if (process.env['CI'] === 'true') throw new Error(`kernel test cannot run in CI: ${blocker}`);
   t.skip(blocker);
   return false;
-}
-
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port assigned');
-  return address.port;
 }
 
 interface RunningExporter {

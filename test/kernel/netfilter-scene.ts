@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import type { TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { curlIn, MAIN, type RunningExporter } from '../support/exporter.js';
+import { launchExporter, type RunningExporter } from '../support/exporter.js';
 import type { TestNamespace } from '../support/netns.js';
 
 /**
@@ -32,59 +32,15 @@ export function requireTools(
  * Starts the exporter in `ns` like startExporter, but through `setpriv` with CAP_NET_ADMIN
  * removed from the bounding and inheritable sets, so the process runs as root without it.
  */
-export async function startExporterWithoutNetAdmin(
+export function startExporterWithoutNetAdmin(
   ns: TestNamespace,
   args: readonly string[],
 ): Promise<RunningExporter> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child = spawn(
-    'ip',
-    [
-      'netns',
-      'exec',
-      ns.name,
-      'setpriv',
-      '--inh-caps=-net_admin',
-      '--bounding-set=-net_admin',
-      '--',
-      process.execPath,
-      MAIN,
-      `--web.listen-address=127.0.0.1:${port}`,
-      ...args,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+  return launchExporter(
+    ns,
+    ['setpriv', '--inh-caps=-net_admin', '--bounding-set=-net_admin', '--'],
+    args,
   );
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  const exporter: RunningExporter = {
-    port,
-    process: child,
-    logs: () => stderr,
-    get: (path = '/metrics', headers = {}) =>
-      curlIn(ns.name, `http://127.0.0.1:${port}${path}`, headers),
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      return exited;
-    },
-  };
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`exporter exited with ${child.exitCode}: ${stderr}`);
-    try {
-      if (exporter.get('/ready').status === 200) return exporter;
-    } catch {
-      // Not listening yet.
-    }
-    await sleep(100);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`exporter did not become ready within 20 s: ${stderr}`);
 }
 
 /**

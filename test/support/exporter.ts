@@ -60,18 +60,54 @@ export function curlIn(
  * Starts `node dist/src/main.js` inside `ns` on 127.0.0.1 and waits until /ready returns
  * 200. `args` are extra command-line flags.
  */
-export async function startExporter(
+export function startExporter(
   ns: TestNamespace,
   args: readonly string[] = [],
   env: NodeJS.ProcessEnv = {},
 ): Promise<RunningExporter> {
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  return launchExporter(ns, [], args, env);
+}
+
+/**
+ * Starts the exporter in `ns` with `wrapper` (a command and its arguments, such as
+ * `setpriv ... --`) in front of node, and waits until /ready returns 200.
+ *
+ * The port is drawn from below the kernel's ephemeral range (net.ipv4.ip_local_port_range
+ * starts at 32768), where no connection of the namespace takes it as its source port. When
+ * it is in use all the same, the exporter exits at once and the start is tried again on
+ * another port.
+ */
+export async function launchExporter(
+  ns: TestNamespace,
+  wrapper: readonly string[],
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<RunningExporter> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launchOnce(ns, wrapper, args, env);
+    } catch (err) {
+      if (!(err instanceof PortInUse) || attempt === 5) throw err;
+    }
+  }
+}
+
+class PortInUse extends Error {}
+
+async function launchOnce(
+  ns: TestNamespace,
+  wrapper: readonly string[],
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<RunningExporter> {
+  const port = 20000 + Math.floor(Math.random() * 12000);
   const child = spawn(
     'ip',
     [
       'netns',
       'exec',
       ns.name,
+      ...wrapper,
       process.execPath,
       MAIN,
       `--web.listen-address=127.0.0.1:${port}`,
@@ -90,12 +126,12 @@ export async function startExporter(
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => resolve(code)),
   );
-  const url = (path: string) => `http://127.0.0.1:${port}${path}`;
   const exporter: RunningExporter = {
     port,
     process: child,
     logs: () => stderr,
-    get: (path = '/metrics', headers = {}) => curlIn(ns.name, url(path), headers),
+    get: (path = '/metrics', headers = {}) =>
+      curlIn(ns.name, `http://127.0.0.1:${port}${path}`, headers),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;
@@ -103,8 +139,10 @@ export async function startExporter(
   };
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null)
-      throw new Error(`exporter exited with ${child.exitCode}: ${stderr}`);
+    if (child.exitCode !== null) {
+      const message = `exporter exited with ${child.exitCode}: ${stderr}`;
+      throw stderr.includes('address already in use') ? new PortInUse(message) : new Error(message);
+    }
     try {
       if (exporter.get('/ready').status === 200) return exporter;
     } catch {

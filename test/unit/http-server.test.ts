@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { request } from 'node:http';
-import { type AddressInfo, connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
@@ -19,6 +19,7 @@ import {
   testFamily,
 } from '../support/collectors.js';
 import { MAIN } from '../support/exporter.js';
+import { freeLoopbackPort } from '../support/ports.js';
 
 interface Response {
   status: number;
@@ -261,22 +262,12 @@ test('stopping lets an in-flight scrape finish and refuses new connections', asy
   await stopped;
 });
 
-/** Returns a loopback port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 test('exporter process exits 0 on SIGTERM', async () => {
-  const port = await freePort();
   const child = spawn(
     process.execPath,
     [
       MAIN,
-      `--web.listen-address=127.0.0.1:${port}`,
+      `--web.listen-address=127.0.0.1:${await freeLoopbackPort()}`,
       '--collector.disable-defaults',
       '--collector.rtnetlink',
     ],
