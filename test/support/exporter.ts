@@ -73,7 +73,7 @@ export function startExporter(
  * `setpriv ... --`) in front of node, and waits until /ready returns 200.
  *
  * The port is drawn from below the kernel's ephemeral range (net.ipv4.ip_local_port_range
- * starts at 32768), where no connection of the namespace takes it as its source port. When
+ * starts at 32768 by default), where no connection of the namespace takes it as its source port. When
  * it is in use all the same, the exporter exits at once and the start is tried again on
  * another port.
  */
@@ -92,6 +92,7 @@ export async function launchExporter(
   }
 }
 
+/** Error of a start that failed because the listen port was already in use. */
 class PortInUse extends Error {}
 
 async function launchOnce(
@@ -141,7 +142,8 @@ async function launchOnce(
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
       const message = `exporter exited with ${child.exitCode}: ${stderr}`;
-      throw stderr.includes('address already in use') ? new PortInUse(message) : new Error(message);
+      if (stderr.includes('address already in use')) throw new PortInUse(message);
+      throw new Error(message);
     }
     try {
       if (exporter.get('/ready').status === 200) return exporter;

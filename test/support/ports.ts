@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 
 /**
  * Returns a loopback port below the kernel's ephemeral range (net.ipv4.ip_local_port_range
- * starts at 32768) that was free a moment ago. An ephemeral port could be taken as the
- * source port of another test's connection before node_exporter binds it.
+ * starts at 32768 by default) that was free a moment ago. An ephemeral port could be taken as
+ * the source port of another test's connection before the server binds it.
  */
 export async function freeLoopbackPort(): Promise<number> {
   for (;;) {
