@@ -73,9 +73,9 @@ export function startExporter(
  * `setpriv ... --`) in front of node, and waits until /ready returns 200.
  *
  * The port is drawn from below the kernel's ephemeral range (net.ipv4.ip_local_port_range
- * starts at 32768 by default), where no connection of the namespace takes it as its source port. When
- * it is in use all the same, the exporter exits at once and the start is tried again on
- * another port.
+ * starts at 32768 by default), so no connection of the namespace takes it as its source
+ * port. When it is in use all the same, the exporter exits at once and the start is tried
+ * again on another port.
  */
 export async function launchExporter(
   ns: TestNamespace,
