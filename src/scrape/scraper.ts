@@ -176,7 +176,7 @@ export class Scraper {
         });
       }
     }
-    this.lastScrapeSeconds = (performance.now() - start) / 1000;
+    this.lastScrapeSeconds = secondsSince(start);
     return [...guarded.families, ...this.selfFamilies(selected)];
   }
 
@@ -244,7 +244,7 @@ export class Scraper {
       const families = await withDeadline(`collector ${name}`, timeoutMs, (signal) =>
         state.collector.collect(this.context(state, signal)),
       );
-      state.lastDurationSeconds = (performance.now() - start) / 1000;
+      state.lastDurationSeconds = secondsSince(start);
       if (state.lastSuccess === false) this.log.info('collector recovered', { collector: name });
       state.lastSuccess = true;
       state.lastError = undefined;
@@ -253,7 +253,7 @@ export class Scraper {
         state.lastGood = { families, at: performance.now() };
       return families;
     } catch (err) {
-      state.lastDurationSeconds = (performance.now() - start) / 1000;
+      state.lastDurationSeconds = secondsSince(start);
       state.lastSuccess = false;
       state.errors++;
       const message = err instanceof Error ? err.message : String(err);
@@ -271,7 +271,7 @@ export class Scraper {
     state.servedAgeSeconds = 0;
     const good = state.lastGood;
     if (good === undefined) return [];
-    const age = (performance.now() - good.at) / 1000;
+    const age = secondsSince(good.at);
     if (age > this.config.staleSnapshotMaxAgeSeconds) {
       state.lastGood = undefined;
       return [];
@@ -351,4 +351,12 @@ export async function withDeadline<T>(
     clearTimeout(timer);
     if (!controller.signal.aborted) controller.abort();
   }
+}
+
+/**
+ * Returns the seconds elapsed since `start` (a performance.now() reading), rounded to the
+ * microsecond so that the exposition prints 0.010811 rather than 0.010810594000000492.
+ */
+function secondsSince(start: number): number {
+  return Math.round((performance.now() - start) * 1000) / 1e6;
 }

@@ -193,3 +193,21 @@ test('failed collector serves its last result while young enough', async () => {
     false,
   );
 });
+
+test('durations print as whole microseconds', async () => {
+  const { log } = memoryLogger();
+  const slow = fakeCollector('rtnetlink', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 3));
+    return [testFamily('slow', 1)];
+  });
+  const scraper = new Scraper({ collectors: [slow], config: testConfig(), log });
+  await scraper.probeAll();
+
+  for (let round = 0; round < 20; round++) {
+    const families = await scraper.scrape(['rtnetlink'], 5000);
+    const duration = selfValue(families, 'nft_scrape_collector_duration_seconds', 'rtnetlink');
+    assert.equal(typeof duration, 'number');
+    assert.ok((duration as number) > 0, `duration ${duration}`);
+    assert.match(String(duration), /^0\.\d{1,6}$/);
+  }
+});
