@@ -187,6 +187,10 @@ describe('systemd unit', () => {
     assertExporterAccepts(words.slice(at + 1));
   });
 
+  test('limits glibc to two malloc arenas', () => {
+    assert.deepStrictEqual(service.get('Environment'), ['MALLOC_ARENA_MAX=2']);
+  });
+
   test('runs as a user with CAP_NET_ADMIN only', () => {
     assert.deepStrictEqual(
       {
@@ -242,6 +246,10 @@ describe('Dockerfile', () => {
     assert.equal(users.length, 1);
     assert.notEqual(users[0]!.split(':')[0], '0');
     assert.notEqual(users[0]!.split(':')[0], 'root');
+  });
+
+  test('limits glibc to two malloc arenas', () => {
+    assert.deepStrictEqual(all('ENV'), ['MALLOC_ARENA_MAX=2']);
   });
 
   test('has a health check and an entry point', () => {
