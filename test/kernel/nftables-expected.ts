@@ -1,6 +1,9 @@
 // The ruleset of the nftables kernel tests, and the series the collector should export for
-// a ruleset, derived from `nft -j list ruleset` (nftables 1.0.6 JSON schema 1) without any
-// code of the exporter.
+// a ruleset, derived from `nft -j list ruleset` (nftables 1.0.6 JSON schema 1). Only the list
+// of compared family names comes from the exporter; no expected value does.
+
+import { nftablesCollector } from '../../src/collectors/nftables.js';
+import type { ParsedFamily } from '../support/exposition-parser.js';
 
 /**
  * Counting rules match only the traffic that the test sends from the peer namespace (echo
@@ -241,4 +244,25 @@ function addObjects(json: NftJson, out: SeriesByFamily): void {
       1,
     );
   }
+}
+
+/** Families of the collector except the generation, which nft -j does not print. */
+export const COMPARED = nftablesCollector.descriptors
+  .map((d) => d.name)
+  .filter((name) => name !== 'nft_ruleset_generation');
+
+/** Reads the collector's series of a parsed scrape into the form of expectedSeries(). */
+export function collectedSeries(families: Map<string, ParsedFamily>): SeriesByFamily {
+  const out: SeriesByFamily = {};
+  for (const name of COMPARED) {
+    const series: Record<string, string> = {};
+    for (const sample of families.get(name)?.samples ?? []) {
+      const key = Object.entries(sample.labels)
+        .map(([label, value]) => `${label}=${value}`)
+        .join(',');
+      series[key] = sample.value;
+    }
+    out[name] = series;
+  }
+  return out;
 }

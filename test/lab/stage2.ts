@@ -38,6 +38,9 @@ export const GUEST_MODULES: readonly GuestModule[] = [
   { name: 'ah4' },
   { name: 'xfrm_user' },
   { name: 'xfrm_interface' },
+  // Flowtables: the inet, ip and ip6 families and the flow offload expression.
+  { name: 'nf_flow_table_inet' },
+  { name: 'nft_flow_offload' },
 ];
 
 /** Folder inside the guest's root where the host's job folder is mounted read-write. */
