@@ -144,7 +144,18 @@ static int open_socket_in(const char *ns_path, int protocol, uint32_t *port_id,
 
 static void on_poll_closed(uv_handle_t *handle) { free(handle); }
 
-// Stops polling and closes the fd. Safe to call more than once.
+// Deletes the reference to the onData callback. The callback is usually a closure over the
+// JavaScript object that holds this socket, so while the reference exists neither object is
+// collected and finalize_socket never runs.
+static void release_callback(nl_socket *sock) {
+  if (sock->on_data == NULL) return;
+  napi_delete_reference(sock->env, sock->on_data);
+  sock->on_data = NULL;
+}
+
+// Stops polling, closes the fd, and frees the callback reference and the receive buffer, so a
+// closed socket holds only its small struct until the garbage collector finalizes it. Safe to
+// call more than once.
 static void close_socket(nl_socket *sock) {
   if (sock->closing) return;
   sock->closing = 1;
@@ -157,15 +168,17 @@ static void close_socket(nl_socket *sock) {
     close(sock->fd);
     sock->fd = -1;
   }
+  release_callback(sock);
+  free(sock->buffer);
+  sock->buffer = NULL;
+  sock->buffer_size = 0;
 }
 
 static void finalize_socket(napi_env env, void *data, void *hint) {
   (void)hint;
   nl_socket *sock = data;
   close_socket(sock);
-  if (sock->on_data != NULL) napi_delete_reference(env, sock->on_data);
   if (sock->async_context != NULL) napi_async_destroy(env, sock->async_context);
-  free(sock->buffer);
   free(sock);
 }
 
@@ -341,6 +354,7 @@ static napi_value socket_send(napi_env env, napi_callback_info info) {
 static void deliver(nl_socket *sock, napi_value error, napi_value datagrams) {
   napi_env env = sock->env;
   napi_value callback, global, args[2], ignored;
+  if (sock->on_data == NULL) return;
   if (napi_get_reference_value(env, sock->on_data, &callback) != napi_ok || callback == NULL) {
     return;
   }
@@ -436,7 +450,7 @@ static napi_value socket_start(napi_env env, napi_callback_info info) {
     napi_throw_error(env, "ERR_INVALID_STATE", "the socket is already receiving");
     return NULL;
   }
-  if (sock->on_data != NULL) napi_delete_reference(env, sock->on_data);
+  release_callback(sock);
   napi_create_reference(env, argv[0], 1, &sock->on_data);
   if (sock->async_context == NULL) {
     napi_value name;
@@ -478,6 +492,7 @@ static napi_value socket_stop(napi_env env, napi_callback_info info) {
     uv_close((uv_handle_t *)sock->poll, on_poll_closed);
     sock->poll = NULL;
   }
+  release_callback(sock);
   return NULL;
 }
 

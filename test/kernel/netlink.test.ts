@@ -2,7 +2,10 @@
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { dumpAddresses, dumpLinks } from '../../src/families/rtnetlink/client.js';
 import { RTM_GETLINK, RTM_NEWLINK } from '../../src/families/rtnetlink/constants.js';
 import { resolveFamily } from '../../src/genl/family.js';
@@ -276,4 +279,64 @@ test('streamed dump delivers each link once', async (t) => {
     listed.map((l) => l.ifindex).sort((a, b) => a - b),
   );
   assert.equal(summary.messages, indexes.length);
+});
+
+/** Returns V8's gc() function, made available through --expose-gc. */
+function gcFunction(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/** Counter of the sockets that the garbage collector freed. */
+class CollectedSockets {
+  count = 0;
+  // A FinalizationRegistry that is itself collected calls nothing, so the counter keeps it.
+  readonly registry = new FinalizationRegistry<number>(() => {
+    this.count += 1;
+  });
+}
+
+/**
+ * Opens `count` sockets, dumps the links on each and closes them when `close` is set, then
+ * drops them. The result counts the sockets that the garbage collector frees.
+ */
+async function dropUsedSockets(count: number, close: boolean): Promise<CollectedSockets> {
+  const collected = new CollectedSockets();
+  for (let i = 0; i < count; i++) {
+    const socket = NetlinkSocket.open(NETLINK_ROUTE);
+    await dumpLinks(socket);
+    if (close) socket.close();
+    collected.registry.register(socket, i);
+  }
+  return collected;
+}
+
+/** Runs full collections until `done` returns true or 20 rounds have passed. */
+async function collectUntil(done: () => boolean): Promise<void> {
+  const gc = gcFunction();
+  for (let round = 0; round < 20 && !done(); round++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+test('closed sockets are garbage collected', async (t) => {
+  if (!requireKernel(t)) return;
+  const sockets = await dropUsedSockets(16, true);
+
+  await collectUntil(() => sockets.count === 16);
+
+  assert.equal(sockets.count, 16);
+});
+
+test('dropped open sockets are collected and closed', async (t) => {
+  if (!requireKernel(t)) return;
+  const fdsBefore = readdirSync('/proc/self/fd').length;
+  const sockets = await dropUsedSockets(16, false);
+  assert.equal(readdirSync('/proc/self/fd').length, fdsBefore + 16);
+
+  await collectUntil(() => sockets.count === 16);
+
+  assert.equal(sockets.count, 16);
+  assert.equal(readdirSync('/proc/self/fd').length, fdsBefore);
 });
