@@ -5,10 +5,11 @@
 // with exactly the capabilities that a file grants, in a network namespace the test creates.
 
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -25,6 +26,7 @@ import { defaultConfig, parseCommandLine } from '../../src/config/load.js';
 import { MAIN } from '../support/exporter.js';
 import { REPO_ROOT } from '../support/fixtures.js';
 import { createNamespace, kernelTestBlocker, type TestNamespace } from '../support/netns.js';
+import { freeLoopbackPort } from '../support/ports.js';
 import { startIn, toolMissing, waitFor } from './support/harness.js';
 
 const DEPLOY = join(REPO_ROOT, 'deploy');
@@ -156,6 +158,56 @@ test('built entry point runs through its #! line', () => {
   const result = spawnSync(MAIN, ['--version'], { encoding: 'utf8' });
   assert.equal(result.status, 0, result.stderr || String(result.error));
   assert.match(result.stdout, /^netlink_exporter \d+\.\d+\.\d+ /);
+});
+
+/** Returns the pids of the children of `pid`, from /proc/PID/task/PID/children. */
+function childPids(pid: number): number[] {
+  const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+  return text === '' ? [] : text.split(' ').map(Number);
+}
+
+/** Returns the pids of every descendant of `pid`. */
+function descendantPids(pid: number): number[] {
+  return childPids(pid).flatMap((child) => [child, ...descendantPids(child)]);
+}
+
+test('SIGTERM to npm start stops the exporter', async (t) => {
+  const port = await freeLoopbackPort();
+  const npm = spawn(
+    'npm',
+    ['start', '--', `--web.listen-address=127.0.0.1:${port}`, '--collector.disable-defaults'],
+    { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  npm.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => npm.once('exit', resolve));
+  await waitFor(
+    'the exporter to log ready',
+    () => (stderr.includes('ready') ? true : undefined),
+    20_000,
+  );
+  const descendants = descendantPids(npm.pid!);
+  t.after(() => {
+    for (const pid of descendants) if (existsSync(`/proc/${pid}`)) process.kill(pid, 'SIGKILL');
+  });
+  // A shell between npm and node would receive npm's SIGTERM and leave node running.
+  const children = childPids(npm.pid!);
+  assert.equal(children.length, 1);
+  const cmdline = readFileSync(`/proc/${children[0]}/cmdline`, 'utf8').split('\0');
+  assert.ok(cmdline.includes('dist/src/main.js'), `npm's child runs ${cmdline.join(' ')}`);
+
+  npm.kill('SIGTERM');
+
+  // An exporter left running keeps npm's stderr open, and npm waits for it before it exits.
+  await waitFor(
+    'the exporter to exit',
+    () => (existsSync(`/proc/${children[0]}`) ? undefined : true),
+    10_000,
+  );
+  await exited;
+  assert.match(stderr, /msg=stopped/);
 });
 
 describe('systemd unit', () => {
