@@ -22,9 +22,11 @@ const CTRL_ATTR_FAMILY_ID = 1;
  * CONFIG_WIREGUARD, CONFIG_NET_DROP_MONITOR). devlink and ethtool netlink cannot be modules.
  */
 const MISSING_HINTS: Readonly<Record<string, string>> = {
-  IPVS: '; load the ip_vs module (modprobe ip_vs)',
-  wireguard: '; load the wireguard module (modprobe wireguard)',
-  NET_DM: '; load the drop_monitor module (modprobe drop_monitor)',
+  IPVS: '; load the ip_vs module (modprobe ip_vs) or build the kernel with CONFIG_IP_VS',
+  wireguard:
+    '; load the wireguard module (modprobe wireguard) or build the kernel with CONFIG_WIREGUARD',
+  NET_DM:
+    '; load the drop_monitor module (modprobe drop_monitor) or build the kernel with CONFIG_NET_DROP_MONITOR',
   devlink: '; the kernel was built without CONFIG_NET_DEVLINK',
   ethtool: '; the kernel was built without CONFIG_ETHTOOL_NETLINK (Linux 5.6 or newer)',
 };

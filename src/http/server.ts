@@ -36,13 +36,23 @@ export interface ServerOptions {
 }
 
 /** Error for an address the server could not listen on. */
+/** Reasons for the errors of listen(2) and of resolving a host name, by error code. */
+const LISTEN_REASONS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'no interface of this host has that address',
+  EACCES: 'permission denied (ports below 1024 need CAP_NET_BIND_SERVICE)',
+  ENOTFOUND: 'host name not found',
+  EAI_AGAIN: 'host name lookup failed temporarily',
+};
+
 export class ListenError extends Error {
   readonly code: string;
   constructor(address: ListenAddress, cause: NodeJS.ErrnoException) {
-    const reason =
-      cause.code === 'EADDRINUSE' ? 'address already in use' : (cause.code ?? cause.message);
+    const code = cause.code ?? '';
+    const reason = LISTEN_REASONS[code] ?? (code || cause.message);
     super(
-      `cannot listen on ${formatAddress(address)}: ${reason}; choose another with --web.listen-address`,
+      `cannot listen on ${formatAddress(address)}: ${reason}; choose another address with ` +
+        '--web.listen-address, NLX_LISTEN_ADDR or listen_addr in the config file',
       { cause },
     );
     this.name = 'ListenError';

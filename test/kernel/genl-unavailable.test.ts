@@ -13,13 +13,21 @@ import { testConfig, testContext } from '../support/config.js';
 import { requireKernel, testNamespace } from '../support/netns.js';
 
 const CASES: readonly [Collector, string, string][] = [
-  [ipvsCollector, 'IPVS', '; load the ip_vs module (modprobe ip_vs)'],
-  [wireguardCollector, 'wireguard', '; load the wireguard module (modprobe wireguard)'],
+  [
+    ipvsCollector,
+    'IPVS',
+    '; load the ip_vs module (modprobe ip_vs) or build the kernel with CONFIG_IP_VS',
+  ],
+  [
+    wireguardCollector,
+    'wireguard',
+    '; load the wireguard module (modprobe wireguard) or build the kernel with CONFIG_WIREGUARD',
+  ],
   [devlinkCollector, 'devlink', '; the kernel was built without CONFIG_NET_DEVLINK'],
   [
     createDropMonitorCollector(),
     'NET_DM',
-    '; load the drop_monitor module (modprobe drop_monitor)',
+    '; load the drop_monitor module (modprobe drop_monitor) or build the kernel with CONFIG_NET_DROP_MONITOR',
   ],
 ];
 

@@ -9,7 +9,7 @@ import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import type { Collector } from '../../src/collectors/types.js';
-import { ExporterServer } from '../../src/http/server.js';
+import { ExporterServer, ListenError } from '../../src/http/server.js';
 import { Scraper } from '../../src/scrape/scraper.js';
 import {
   fakeCollector,
@@ -308,7 +308,8 @@ test('port already in use is a clear error', async () => {
     assert.equal(code, 1);
     assert.equal(
       stderr.includes(
-        `cannot listen on 127.0.0.1:${port}: address already in use; choose another with --web.listen-address`,
+        `cannot listen on 127.0.0.1:${port}: address already in use; choose another address with ` +
+          '--web.listen-address, NLX_LISTEN_ADDR or listen_addr in the config file',
       ),
       true,
       stderr,
@@ -316,6 +317,29 @@ test('port already in use is a clear error', async () => {
   } finally {
     await server.stop();
   }
+});
+
+test('address of no interface is a clear error', async () => {
+  // 192.0.2.1 (TEST-NET-1) is on no interface here, so bind(2) fails without any traffic.
+  const { log } = memoryLogger();
+  const config = testConfig({ listenAddresses: [{ host: '192.0.2.1', port: 33400 }] });
+  const scraper = new Scraper({ collectors: [], config, log });
+  const server = new ExporterServer({ config, scraper, log, enabled: [] });
+
+  await assert.rejects(server.start(), {
+    name: 'ListenError',
+    code: 'EADDRNOTAVAIL',
+    message:
+      'cannot listen on 192.0.2.1:33400: no interface of this host has that address; choose ' +
+      'another address with --web.listen-address, NLX_LISTEN_ADDR or listen_addr in the config file',
+  });
+});
+
+test('listen error without a known code names the code', () => {
+  const cause = Object.assign(new Error('listen EPROTO'), { code: 'EPROTO' });
+  const error = new ListenError({ host: '::1', port: 80 }, cause);
+  assert.match(error.message, /^cannot listen on \[::1\]:80: EPROTO; choose another address/);
+  assert.equal(error.code, 'EPROTO');
 });
 
 test('large exposition sent in chunks', async () => {
