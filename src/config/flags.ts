@@ -93,6 +93,9 @@ function lookUpFlag(name: string): FlagTarget {
   const target = FLAG_INDEX.get(name);
   if (target !== undefined) return target;
 
+  if ((HELP_FLAGS as readonly string[]).includes(name) || name === VERSION_FLAG) {
+    throw new ConfigError(`invalid use of ${name}: the flag takes no value; give it as ${name}`);
+  }
   if (!name.startsWith('-') || name === '-') {
     throw new ConfigError(
       `unexpected argument ${JSON.stringify(name)}: netlink_exporter takes only flags, see --help`,

@@ -216,6 +216,16 @@ test('bad flags raise one-line errors', () => {
       message: 'unknown flag --bogus: see --help for the accepted flags',
     },
     {
+      name: 'version with a value',
+      argv: ['--version=1'],
+      message: 'invalid use of --version: the flag takes no value; give it as --version',
+    },
+    {
+      name: 'help with a value',
+      argv: ['--help=yes'],
+      message: 'invalid use of --help: the flag takes no value; give it as --help',
+    },
+    {
       name: 'misspelt flag',
       argv: ['--web.listen-adress', ':1'],
       message: 'unknown flag --web.listen-adress: did you mean --web.listen-address?',
