@@ -1,12 +1,13 @@
-// Soak benchmark: the exporter with its default collectors on a small host (a namespace with
-// 50 veth pairs, addresses and 200 loopback TCP connections), scraped 2,000 times. It prints
+// Soak benchmark: the exporter with all 21 collectors on a small host (a namespace with 50
+// veth pairs, addresses and 200 loopback TCP connections), scraped 2,000 times. It prints
 // the resident set at checkpoints, so that memory that grows with every scrape shows up as a
 // slope. Needs root, curl and python3. Usage: npm run build && node dist/bench/soak.js
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { COLLECTOR_NAMES } from '../src/collectors/names.js';
 import { createBenchNamespace, vethPairLines } from './netns-scene.js';
-import { MAIN, NODE_FLAGS, startIn, stop } from './scrape-common.js';
+import { fetchIn, MAIN, NODE_FLAGS, startIn, stop } from './scrape-common.js';
 
 const SCRAPES = Number(process.env['BENCH_SOAK_SCRAPES'] ?? 2000);
 /** Scrapes per curl process, which fetches the same URL repeatedly on one connection. */
@@ -18,6 +19,16 @@ const CONNECTIONS = 200;
 function rssMb(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match === null ? Number.NaN : Number(match[1]) / 1024;
+}
+
+/** Reads the exporter's unlabelled nodejs_* and process_* gauges from an exposition. */
+function selfGauges(body: string): Map<string, number> {
+  const gauges = new Map<string, number>();
+  for (const line of body.split('\n')) {
+    const match = /^((?:nodejs|process)_[a-z_]+) (\S+)$/.exec(line);
+    if (match !== null) gauges.set(match[1]!, Number(match[2]));
+  }
+  return gauges;
 }
 
 /** Scrapes `url` `count` times from inside `ns`, discarding the bodies. */
@@ -62,7 +73,13 @@ async function main(): Promise<void> {
     const exporter = await startIn(
       ns.name,
       process.execPath,
-      [...NODE_FLAGS, MAIN, `--web.listen-address=127.0.0.1:${PORT}`, '--log.level=warn'],
+      [
+        ...NODE_FLAGS,
+        MAIN,
+        `--web.listen-address=127.0.0.1:${PORT}`,
+        '--log.level=warn',
+        ...COLLECTOR_NAMES.map((name) => `--collector.${name}`),
+      ],
       `http://127.0.0.1:${PORT}/ready`,
     );
     try {
@@ -70,20 +87,31 @@ async function main(): Promise<void> {
       const url = `http://127.0.0.1:${PORT}/metrics`;
       scrapeMany(ns.name, url, BATCH);
       console.log(
-        `default collectors, 50 veth pairs, ${CONNECTIONS} TCP connections, ${SCRAPES} scrapes (${process.version})`,
+        `all collectors, 50 veth pairs, ${CONNECTIONS} TCP connections, ${SCRAPES} scrapes (${process.version})`,
       );
-      // Row 0 is taken after the warm-up scrapes.
-      console.log('  scrapes  RSS MiB');
-      const points: [number, number][] = [[0, rssMb(pid)]];
-      console.log(`  ${'0'.padStart(7)}  ${points[0]![1].toFixed(1).padStart(7)}`);
+      // Row 0 is taken after the warm-up scrapes. The heap and external columns come from the
+      // exporter's own nodejs_* gauges and show whether growth is in V8's heap or outside it.
+      console.log('  scrapes  RSS MiB  heap used MiB  heap total MiB  external MiB  open fds');
+      const points: [number, number][] = [];
+      const checkpoint = (done: number): void => {
+        const gauges = selfGauges(fetchIn(ns.name, url).body);
+        const rss = rssMb(pid);
+        points.push([done, rss]);
+        const mib = (name: string): string =>
+          ((gauges.get(name) ?? Number.NaN) / 1048576).toFixed(1).padStart(14);
+        console.log(
+          `  ${String(done).padStart(7)}  ${rss.toFixed(1).padStart(7)}` +
+            `${mib('nodejs_heap_size_used_bytes')} ${mib('nodejs_heap_size_total_bytes')}` +
+            `${mib('nodejs_external_memory_bytes')}` +
+            `${String(gauges.get('process_open_fds') ?? '?').padStart(10)}`,
+        );
+      };
+      checkpoint(0);
       for (let done = 0; done < SCRAPES; ) {
         const count = Math.min(BATCH, SCRAPES - done);
         scrapeMany(ns.name, url, count);
         done += count;
-        if (done % 250 === 0 || done === SCRAPES) {
-          points.push([done, rssMb(pid)]);
-          console.log(`  ${String(done).padStart(7)}  ${rssMb(pid).toFixed(1).padStart(7)}`);
-        }
+        if (done % 250 === 0 || done === SCRAPES) checkpoint(done);
       }
       // The second half excludes the warm-up, in which V8 and malloc reach their working size.
       const half = points.find(([scrapes]) => scrapes >= SCRAPES / 2)!;
