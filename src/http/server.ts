@@ -80,8 +80,20 @@ export class ExporterServer {
 
   constructor(private readonly opts: ServerOptions) {}
 
-  /** Listens on every configured address. Rejects with ListenError naming the address. */
+  /**
+   * Listens on every configured address. Rejects with ListenError naming the address, after
+   * closing the servers of the addresses before it, so a failed start leaves nothing running.
+   */
   async start(): Promise<void> {
+    try {
+      await this.listenAll();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  private async listenAll(): Promise<void> {
     const timeout = this.opts.requestTimeoutMs ?? 10_000;
     for (const address of this.opts.config.listenAddresses) {
       const server = createServer({

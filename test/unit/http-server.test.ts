@@ -319,6 +319,29 @@ test('port already in use is a clear error', async () => {
   }
 });
 
+test('second address in use stops the exporter', async () => {
+  const { server, port } = await startServer([]);
+  const child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      `--web.listen-address=127.0.0.1:${await freeLoopbackPort()}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--collector.disable-defaults',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  // A first server left listening would keep the process alive, so a hang fails the test.
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  try {
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    assert.equal(code, 1);
+  } finally {
+    clearTimeout(killer);
+    await server.stop();
+  }
+});
+
 test('address of no interface is a clear error', async () => {
   // 192.0.2.1 (TEST-NET-1) is on no interface here, so bind(2) fails without any traffic.
   const { log } = memoryLogger();
