@@ -21,6 +21,11 @@ export const MAX_HEADER_BYTES = 8192;
 const GZIP_MIN_BYTES = 1024;
 /** Margin kept below Prometheus' scrape timeout so the response arrives in time. */
 const SCRAPE_TIMEOUT_MARGIN_MS = 250;
+/**
+ * Time a metrics response may go without the client reading any of it before the connection
+ * is closed. A client that stops reading would otherwise keep the whole body in memory.
+ */
+const SEND_IDLE_TIMEOUT_MS = 30_000;
 
 /** Options of the exporter's HTTP server. */
 export interface ServerOptions {
@@ -33,9 +38,10 @@ export interface ServerOptions {
   readonly requestTimeoutMs?: number;
   /** Heap growth that makes the exporter collect after a scrape (see src/scrape/heap.ts). */
   readonly gcMinGrowthBytes?: number;
+  /** Time a metrics response may go unread before its connection is closed (default 30 s). */
+  readonly sendIdleTimeoutMs?: number;
 }
 
-/** Error for an address the server could not listen on. */
 /** Reasons for the errors of listen(2) and of resolving a host name, by error code. */
 const LISTEN_REASONS: Readonly<Record<string, string>> = {
   EADDRINUSE: 'address already in use',
@@ -45,6 +51,7 @@ const LISTEN_REASONS: Readonly<Record<string, string>> = {
   EAI_AGAIN: 'host name lookup failed temporarily',
 };
 
+/** Error for an address the server could not listen on. */
 export class ListenError extends Error {
   readonly code: string;
   constructor(address: ListenAddress, cause: NodeJS.ErrnoException) {
@@ -239,6 +246,21 @@ export class ExporterServer {
     res.uncork();
   }
 
+  /**
+   * Closes the connection when the client reads nothing of the response for
+   * SEND_IDLE_TIMEOUT_MS. node:http replaces this socket timeout with its keep-alive timeout
+   * once the response is sent.
+   */
+  private limitSendIdle(req: IncomingMessage, res: ServerResponse): void {
+    res.setTimeout(this.opts.sendIdleTimeoutMs ?? SEND_IDLE_TIMEOUT_MS, () => {
+      this.opts.log.warn('client stopped reading a metrics response; closing the connection', {
+        remote: req.socket.remoteAddress,
+        port: req.socket.remotePort,
+      });
+      res.destroy();
+    });
+  }
+
   private landing(): string {
     const enabled = new Set(this.opts.enabled);
     return renderLanding({
@@ -323,6 +345,7 @@ export class ExporterServer {
           }),
       });
       res.setHeader('Vary', 'Accept, Accept-Encoding');
+      this.limitSendIdle(req, res);
       let size = 0;
       for (const chunk of chunks) size += chunk.length;
       if (size >= GZIP_MIN_BYTES && acceptsGzip(req.headers['accept-encoding'])) {

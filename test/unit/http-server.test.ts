@@ -365,6 +365,47 @@ test('listen error without a known code names the code', () => {
   assert.equal(error.code, 'EPROTO');
 });
 
+test('client that stops reading is disconnected', async () => {
+  const { log, lines } = memoryLogger();
+  const config = testConfig();
+  // About 12 MB of text, more than loopback TCP buffers take, so the writes stall.
+  const big = fakeCollector('rtnetlink', async () => [testFamily('unread', 400_000)]);
+  const scraper = new Scraper({ collectors: [big], config, log });
+  await scraper.probeAll();
+  const server = new ExporterServer({
+    config,
+    scraper,
+    log,
+    enabled: ['rtnetlink'],
+    sendIdleTimeoutMs: 500,
+  });
+  await server.start();
+  const socket = connect(server.addresses()[0]!.port, '127.0.0.1');
+  try {
+    socket.write('GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    socket.pause();
+    const warned = async (): Promise<Record<string, unknown> | undefined> => {
+      for (let waited = 0; waited < 20_000; waited += 100) {
+        const warning = lines.map((l) => JSON.parse(l)).find((r) => r.level === 'warn');
+        if (warning !== undefined) return warning;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return undefined;
+    };
+
+    const warning = await warned();
+    assert.equal(warning?.msg, 'client stopped reading a metrics response; closing the connection');
+    assert.equal(warning?.remote, '127.0.0.1');
+    // The end of the connection sits behind the unread data, so the client reads up to it.
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.resume();
+    await closed;
+  } finally {
+    socket.destroy();
+    await server.stop();
+  }
+});
+
 test('large exposition sent in chunks', async () => {
   const { server, scraper, port } = await startServer([
     fakeCollector('rtnetlink', async () => [testFamily('many', 20_000)]),
