@@ -135,11 +135,13 @@ export class Scraper {
 
   /**
    * Collects `names` (enabled collectors only) concurrently, each within `timeoutMs`, and
-   * returns the guarded families plus self-metrics. A request for the same collectors while
-   * one is in flight shares it. Never rejects because a collector failed.
+   * returns the guarded families plus self-metrics. A request for the same collectors with
+   * the same timeout while one is in flight shares it. A request with another timeout runs
+   * its own, so that a client with a short timeout cannot fail the scrape of another client.
+   * Never rejects because a collector failed.
    */
   scrape(names: readonly CollectorName[], timeoutMs: number): Promise<MetricFamily[]> {
-    const key = [...names].sort().join(',');
+    const key = `${timeoutMs}:${[...names].sort().join(',')}`;
     const running = this.inFlight.get(key);
     if (running !== undefined) return running;
     const promise = this.run(names, timeoutMs).finally(() => this.inFlight.delete(key));

@@ -211,3 +211,25 @@ test('durations print as whole microseconds', async () => {
     assert.match(String(duration), /^0\.\d{1,6}$/);
   }
 });
+
+test('short timeout does not fail a concurrent scrape', async () => {
+  const { log } = memoryLogger();
+  let runs = 0;
+  const slow = fakeCollector('rtnetlink', async () => {
+    runs++;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return [testFamily('slow', 1)];
+  });
+  const scraper = new Scraper({ collectors: [slow], config: testConfig(), log });
+  await scraper.probeAll();
+
+  const [short, long] = await Promise.all([
+    scraper.scrape(['rtnetlink'], 20),
+    scraper.scrape(['rtnetlink'], 5000),
+  ]);
+
+  assert.equal(runs, 2);
+  assert.equal(selfValue(short, 'nft_scrape_collector_success', 'rtnetlink'), 0);
+  assert.equal(selfValue(long, 'nft_scrape_collector_success', 'rtnetlink'), 1);
+  assert.equal(long.find((f) => f.desc.name === 'nft_test_slow')?.samples.length, 1);
+});
