@@ -112,6 +112,13 @@ export const urlPathType = stringType(
   (text) => {
     if (!text.startsWith('/')) return 'path does not start with /';
     if (/[\s?#]/.test(text)) return 'path contains white space, ? or #';
+    if (text === '/' || text === '/healthz' || text === '/ready') {
+      return 'the exporter serves its landing page, /healthz and /ready on those paths';
+    }
+    // Requests are matched on the parsed path, which percent-encodes non-ASCII characters,
+    // resolves . and .. segments and reads a leading // as a host.
+    const parsed = new URL(text, 'http://localhost').pathname;
+    if (parsed !== text) return `requests never arrive with this path; it parses as ${parsed}`;
     return undefined;
   },
 );

@@ -469,6 +469,30 @@ test('bad flags raise one-line errors', () => {
         'expected a URL path that starts with /, such as /metrics',
     },
     {
+      name: 'telemetry path of the health check',
+      argv: ['--web.telemetry-path=/healthz'],
+      message:
+        'invalid value "/healthz" for --web.telemetry-path: ' +
+        'the exporter serves its landing page, /healthz and /ready on those paths; ' +
+        'expected a URL path that starts with /, such as /metrics',
+    },
+    {
+      name: 'telemetry path with dot segments',
+      argv: ['--web.telemetry-path=/a/../metrics'],
+      message:
+        'invalid value "/a/../metrics" for --web.telemetry-path: ' +
+        'requests never arrive with this path; it parses as /metrics; ' +
+        'expected a URL path that starts with /, such as /metrics',
+    },
+    {
+      name: 'telemetry path not percent-encoded',
+      argv: ['--web.telemetry-path=/métrics'],
+      message:
+        'invalid value "/métrics" for --web.telemetry-path: ' +
+        'requests never arrive with this path; it parses as /m%C3%A9trics; ' +
+        'expected a URL path that starts with /, such as /metrics',
+    },
+    {
       name: 'empty procfs path',
       argv: ['--path.procfs='],
       message:
