@@ -283,7 +283,7 @@ export class ExporterServer {
       url.searchParams.getAll(param).map((name) => {
         if (!isCollectorName(name)) {
           throw new BadRequest(
-            `unknown collector "${name}" in ${param}; known collectors: ${COLLECTOR_NAMES.join(', ')}`,
+            `unknown collector ${JSON.stringify(name.slice(0, 64))} in ${param}; known collectors: ${COLLECTOR_NAMES.join(', ')}`,
           );
         }
         if (!enabled.has(name)) {

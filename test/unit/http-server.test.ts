@@ -130,6 +130,9 @@ describe('exporter HTTP server', () => {
       unknown.body.toString(),
       'unknown collector "bogus" in collect[]; known collectors: rtnetlink, rtnetlink_extended, traffic_control, conntrack, conntrack_expect, nftables, sock_diag, ethtool, ipvs, wireguard, devlink, drop_monitor, xfrm, softnet, netstat, softirq, irq, sockstat, nic_bql, nic_pcie, nic_temp\n',
     );
+    const control = await get(port, '/metrics?collect[]=rtnet%00link');
+    assert.equal(control.status, 400);
+    assert.match(control.body.toString(), /^unknown collector "rtnet\\u0000link" in collect\[\];/);
     const disabled = await get(port, '/metrics?exclude[]=irq');
     assert.equal(disabled.status, 400);
     assert.equal(
