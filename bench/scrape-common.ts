@@ -39,10 +39,22 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
 }
 
+/** Reads the kB field `name` of /proc/PID/status in MiB, or NaN when it is absent. */
+function statusMb(pid: number, name: string): number {
+  const match = new RegExp(`${name}:\\s+(\\d+) kB`).exec(
+    readFileSync(`/proc/${pid}/status`, 'utf8'),
+  );
+  return match === null ? Number.NaN : Number(match[1]) / 1024;
+}
+
 /** Peak resident set size of `pid` in MiB, from VmHWM in /proc/PID/status. */
 export function peakRssMb(pid: number): number {
-  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match === null ? Number.NaN : Number(match[1]) / 1024;
+  return statusMb(pid, 'VmHWM');
+}
+
+/** Current resident set size of `pid` in MiB, from VmRSS in /proc/PID/status. */
+export function rssMb(pid: number): number {
+  return statusMb(pid, 'VmRSS');
 }
 
 /** Fetches `url` inside namespace `ns` with curl; returns the body and curl's total time in ms. */

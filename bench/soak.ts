@@ -4,22 +4,15 @@
 // slope. Needs root, curl and python3. Usage: npm run build && node dist/bench/soak.js
 
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { COLLECTOR_NAMES } from '../src/collectors/names.js';
 import { createBenchNamespace, vethPairLines } from './netns-scene.js';
-import { fetchIn, MAIN, NODE_FLAGS, startIn, stop } from './scrape-common.js';
+import { fetchIn, MAIN, NODE_FLAGS, rssMb, startIn, stop } from './scrape-common.js';
 
 const SCRAPES = Number(process.env['BENCH_SOAK_SCRAPES'] ?? 2000);
 /** Scrapes per curl process, which fetches the same URL repeatedly on one connection. */
 const BATCH = 50;
 const PORT = 33482;
 const CONNECTIONS = 200;
-
-/** Current resident set of `pid` in MiB, from VmRSS in /proc/PID/status. */
-function rssMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match === null ? Number.NaN : Number(match[1]) / 1024;
-}
 
 /** Reads the exporter's unlabelled nodejs_* and process_* gauges from an exposition. */
 function selfGauges(body: string): Map<string, number> {

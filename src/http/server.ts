@@ -219,22 +219,20 @@ export class ExporterServer {
     type = 'text/plain; charset=utf-8',
   ): void {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
-    res.statusCode = status;
-    if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', type);
-    res.setHeader('Content-Length', bytes.length);
-    res.end(req.method === 'HEAD' ? undefined : bytes);
+    this.replyChunks(req, res, status, [bytes], bytes.length, type);
   }
 
-  /** Sends a 200 response whose body is `chunks`, without joining them into one buffer. */
+  /** Sends a response whose body is `chunks` of `size` bytes, without joining them. */
   private replyChunks(
     req: IncomingMessage,
     res: ServerResponse,
+    status: number,
     chunks: readonly Buffer[],
     size: number,
     type: string,
   ): void {
-    res.statusCode = 200;
-    res.setHeader('Content-Type', type);
+    res.statusCode = status;
+    if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', type);
     res.setHeader('Content-Length', size);
     if (req.method === 'HEAD') {
       res.end();
@@ -352,7 +350,7 @@ export class ExporterServer {
         res.setHeader('Content-Encoding', 'gzip');
         this.reply(req, res, 200, await gzipChunks(chunks), contentType);
       } else {
-        this.replyChunks(req, res, chunks, size, contentType);
+        this.replyChunks(req, res, 200, chunks, size, contentType);
       }
     } finally {
       this.scrapes--;

@@ -26,7 +26,7 @@ let collect: (() => void) | undefined;
 let usedAfterLast = 0;
 
 /** Returns V8's gc() function, made available through --expose-gc. */
-function gcFunction(): () => void {
+export function gcFunction(): () => void {
   if (collect === undefined) {
     setFlagsFromString('--expose-gc');
     collect = runInNewContext('gc') as () => void;

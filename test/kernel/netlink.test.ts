@@ -3,9 +3,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { test } from 'node:test';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { type TestContext, test } from 'node:test';
 import { dumpAddresses, dumpLinks } from '../../src/families/rtnetlink/client.js';
 import { RTM_GETLINK, RTM_NEWLINK } from '../../src/families/rtnetlink/constants.js';
 import { resolveFamily } from '../../src/genl/family.js';
@@ -17,7 +15,14 @@ import {
   SocketError,
 } from '../../src/netlink/errors.js';
 import { NetlinkSocket } from '../../src/netlink/socket.js';
-import { requireKernel, runJson, testNamespace, threadNamespaceInode } from '../support/netns.js';
+import { gcFunction } from '../../src/scrape/heap.js';
+import {
+  requireKernel,
+  runJson,
+  type TestNamespace,
+  testNamespace,
+  threadNamespaceInode,
+} from '../support/netns.js';
 
 /** Interface flag names as `ip -j link` prints them, with their IFF_* bits (<linux/if.h>). */
 const IP_FLAG_BITS: Readonly<Record<string, number>> = {
@@ -221,14 +226,28 @@ test('aborting a request closes the socket and rejects', async (t) => {
   socket.close();
 });
 
-test('throwing sink ends dump and closes socket', async (t) => {
-  if (!requireKernel(t)) return;
-  const ns = testNamespace(t, 'sink');
+/**
+ * Creates a namespace with `pairs` veth pairs named `<prefix><i>` and `<prefix>p<i>` and opens
+ * a NETLINK_ROUTE socket in it, closed when the test ends.
+ */
+function socketWithVethPairs(
+  t: TestContext,
+  prefix: string,
+  pairs: number,
+): { ns: TestNamespace; socket: NetlinkSocket } {
+  const ns = testNamespace(t, prefix);
   const lines: string[] = [];
-  for (let i = 0; i < 200; i++) lines.push(`link add sk${i} type veth peer name skp${i}`);
+  for (let i = 0; i < pairs; i++)
+    lines.push(`link add ${prefix}${i} type veth peer name ${prefix}p${i}`);
   ns.ipBatch(lines);
   const socket = NetlinkSocket.open(NETLINK_ROUTE, { netns: ns.path });
   t.after(() => socket.close());
+  return { ns, socket };
+}
+
+test('throwing sink ends dump and closes socket', async (t) => {
+  if (!requireKernel(t)) return;
+  const { socket } = socketWithVethPairs(t, 'sink', 200);
   let seen = 0;
   const broken = new DecodeError('RTM_NEWLINK/IFLA_MTU', 'expected 4 bytes', 2);
   await assert.rejects(
@@ -252,12 +271,7 @@ test('throwing sink ends dump and closes socket', async (t) => {
 
 test('streamed dump delivers each link once', async (t) => {
   if (!requireKernel(t)) return;
-  const ns = testNamespace(t, 'stream');
-  const lines: string[] = [];
-  for (let i = 0; i < 300; i++) lines.push(`link add st${i} type veth peer name stp${i}`);
-  ns.ipBatch(lines);
-  const socket = NetlinkSocket.open(NETLINK_ROUTE, { netns: ns.path });
-  t.after(() => socket.close());
+  const { ns, socket } = socketWithVethPairs(t, 'stream', 300);
   const indexes: number[] = [];
   const summary = await socket.dumpInto(
     RTM_GETLINK,
@@ -280,12 +294,6 @@ test('streamed dump delivers each link once', async (t) => {
   );
   assert.equal(summary.messages, indexes.length);
 });
-
-/** Returns V8's gc() function, made available through --expose-gc. */
-function gcFunction(): () => void {
-  setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
-}
 
 /** Counter of the sockets that the garbage collector freed. */
 class CollectedSockets {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPO_ROOT } from './fixtures.js';
 import type { TestNamespace } from './netns.js';
+import { portBelowEphemeralRange } from './ports.js';
 
 /** Path of the compiled exporter entry point. */
 export const MAIN = join(REPO_ROOT, 'dist', 'src', 'main.js');
@@ -72,10 +73,9 @@ export function startExporter(
  * Starts the exporter in `ns` with `wrapper` (a command and its arguments, such as
  * `setpriv ... --`) in front of node, and waits until /ready returns 200.
  *
- * The port is drawn from below the kernel's ephemeral range (net.ipv4.ip_local_port_range
- * starts at 32768 by default), so no connection of the namespace takes it as its source
- * port. When it is in use all the same, the exporter exits at once and the start is tried
- * again on another port.
+ * The port is drawn from below the kernel's ephemeral range, so no connection of the
+ * namespace takes it as its source port. When it is in use all the same, the exporter exits
+ * at once and the start is tried again on another port.
  */
 export async function launchExporter(
   ns: TestNamespace,
@@ -101,7 +101,7 @@ async function launchOnce(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
 ): Promise<RunningExporter> {
-  const port = 20000 + Math.floor(Math.random() * 12000);
+  const port = portBelowEphemeralRange();
   const child = spawn(
     'ip',
     [
