@@ -371,7 +371,7 @@ test('listen error without a known code names the code', () => {
 test('client that stops reading is disconnected', async () => {
   const { log, lines } = memoryLogger();
   const config = testConfig();
-  // About 12 MB of text, more than loopback TCP buffers take, so the writes stall.
+  // 15 MB of text. A socket that is never read keeps a small receive buffer, so writes stall.
   const big = fakeCollector('rtnetlink', async () => [testFamily('unread', 400_000)]);
   const scraper = new Scraper({ collectors: [big], config, log });
   await scraper.probeAll();
